@@ -1,0 +1,69 @@
+import { activate, ensureRegistered, firstLine, importOptional, isNode } from './import-optional';
+import { type BackendLoader, BackendUnavailable } from './types';
+
+const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|microsoft basic render|warp/i;
+
+/** The slice of the WebGPU API this loader touches (no dependency on @webgpu/types). */
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<object | null>;
+}
+
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
+/** In Node, WebGPU comes from the `webgpu` package (Dawn); browsers have `navigator.gpu`. */
+async function gpuApi(): Promise<GpuLike> {
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  if (!isNode) throw new BackendUnavailable('this browser has no navigator.gpu');
+  const dawn = (await importOptional('webgpu')) as {
+    create: (flags: string[]) => GpuLike;
+    globals: Record<string, unknown>;
+  };
+  let gpu: GpuLike;
+  try {
+    gpu = dawn.create([]);
+  } catch (error) {
+    throw new BackendUnavailable(`Dawn could not start (${firstLine(String(error))})`);
+  }
+  Object.assign(globalThis, dawn.globals);
+  const g = globalThis as { navigator?: object };
+  if (g.navigator == null) g.navigator = {};
+  Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  return gpu;
+}
+
+function describe(info: AdapterInfoLike): string {
+  return [info.vendor, info.architecture, info.device, info.description]
+    .filter((part) => part != null && part !== '')
+    .join(' ');
+}
+
+export const webgpuLoader: BackendLoader = {
+  name: 'webgpu',
+  packages: ['@tensorflow/tfjs-backend-webgpu', 'webgpu'],
+  async load({ allowSoftwareAdapter, explicit }) {
+    const gpu = await gpuApi();
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter == null) throw new BackendUnavailable('no WebGPU adapter (no GPU with a Vulkan, Metal or D3D12 driver)');
+    const info: AdapterInfoLike =
+      (adapter as { info?: AdapterInfoLike }).info ??
+      (await (adapter as { requestAdapterInfo?: () => Promise<AdapterInfoLike> }).requestAdapterInfo?.()) ??
+      {};
+    const name = describe(info) || 'unknown adapter';
+    const software = info.isFallbackAdapter === true || SOFTWARE_ADAPTER.test(name);
+    if (software && !(allowSoftwareAdapter || explicit)) {
+      throw new BackendUnavailable(
+        `only a software adapter (${name}), slower than wasm; pass { allowSoftwareAdapter: true } to use it`,
+      );
+    }
+    await ensureRegistered('webgpu', '@tensorflow/tfjs-backend-webgpu');
+    await activate('webgpu');
+    return { tfBackend: 'webgpu', detail: `${software ? 'software adapter' : 'adapter'} ${name}` };
+  },
+};

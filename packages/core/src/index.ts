@@ -1,0 +1,11 @@
+export { useBackend } from './backends/use-backend';
+export {
+  BACKEND_NAMES,
+  type BackendName,
+  type BackendSelection,
+  type SkippedBackend,
+  type UseBackendOptions,
+} from './backends/types';
+export { createRng, restoreRng, type Rng, type RngState } from './rng';
+export { ArgumentError, BackendError, SelfsupError, type SelfsupErrorOptions } from './errors';
+export { assertImageBatch, assertLabels, type ImageBatch, type Labels } from './types';

@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Installing only what you need: the packed @selfsup/core goes into an empty npm project with
+// tfjs-core and the wasm backend and nothing else, and picks its backend there (ESM and CJS).
+const packageDir = resolve(__dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'selfsup-core-standalone-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+
+describe('standalone install of @selfsup/core', () => {
+  it('installs with npm beside tfjs-core + tfjs-backend-wasm and runs useBackend("auto")', () => {
+    expect(existsSync(join(packageDir, 'dist/index.js')), 'build @selfsup/core first').toBe(true);
+    run('pnpm', ['pack', '--pack-destination', work], packageDir);
+    const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
+    expect(tarball).toBeDefined();
+    const project = join(work, 'project');
+    run('mkdir', ['-p', project], work);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', join(work, tarball!),
+        '@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-backend-wasm@4.22.0'],
+      project,
+    );
+    // No optional peer came along (tfjs-backend-cpu is a dependency of the wasm backend itself).
+    const installed = readdirSync(join(project, 'node_modules/@tensorflow'));
+    expect(installed).toEqual(expect.arrayContaining(['tfjs-backend-wasm', 'tfjs-core']));
+    expect(installed).not.toContain('tfjs-node');
+    expect(installed).not.toContain('tfjs-node-gpu');
+    expect(installed).not.toContain('tfjs-backend-webgpu');
+    expect(existsSync(join(project, 'node_modules/webgpu'))).toBe(false);
+
+    const script = `const s = await useBackend('auto'); console.log(JSON.stringify({ name: s.name, skipped: s.skipped.map((x) => x.name) }));`;
+    writeFileSync(join(project, 'esm.mjs'), `import { useBackend } from '@selfsup/core';\n${script}\n`);
+    writeFileSync(
+      join(project, 'cjs.cjs'),
+      `const { useBackend } = require('@selfsup/core');\n(async () => { ${script} })();\n`,
+    );
+    for (const entry of ['esm.mjs', 'cjs.cjs']) {
+      const out = JSON.parse(run('node', [entry], project).trim().split('\n').pop()!);
+      expect(out).toEqual({ name: 'wasm', skipped: ['tensorflow-gpu', 'tensorflow', 'webgpu'] });
+    }
+  }, 300_000);
+});
