@@ -9,3 +9,9 @@ export {
 export { createRng, restoreRng, type Rng, type RngState } from './rng';
 export { ArgumentError, BackendError, SelfsupError, type SelfsupErrorOptions } from './errors';
 export { assertImageBatch, assertLabels, type ImageBatch, type Labels } from './types';
+export type {
+  HasVariables,
+  Optimizer,
+  OptimizerState,
+  VariableGradient,
+} from './contracts';
