@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // Bundle tfjs-core's gradient registrations (missing from its Node build); see src/gradients.ts.
+  noExternal: [/^@tensorflow\/tfjs-core\/dist\/register_all_gradients$/],
 });

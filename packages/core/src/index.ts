@@ -1,3 +1,6 @@
+// Importing @selfsup/core registers tfjs-core's gradient functions (see gradients.ts).
+import './gradients';
+
 export { useBackend } from './backends/use-backend';
 export {
   BACKEND_NAMES,

@@ -36,15 +36,22 @@ describe('standalone install of @selfsup/core', () => {
     expect(installed).not.toContain('tfjs-backend-webgpu');
     expect(existsSync(join(project, 'node_modules/webgpu'))).toBe(false);
 
-    const script = `const s = await useBackend('auto'); console.log(JSON.stringify({ name: s.name, skipped: s.skipped.map((x) => x.name) }));`;
-    writeFileSync(join(project, 'esm.mjs'), `import { useBackend } from '@selfsup/core';\n${script}\n`);
+    // tfjs-core alone has no gradient functions in Node; importing @selfsup/core registers them.
+    const script =
+      `const s = await useBackend('auto');` +
+      `const g = tf.grad((x) => tf.sum(tf.square(x)))(tf.tensor1d([1.5, -2])).arraySync();` +
+      `console.log(JSON.stringify({ name: s.name, skipped: s.skipped.map((x) => x.name), g }));`;
+    writeFileSync(
+      join(project, 'esm.mjs'),
+      `import * as tf from '@tensorflow/tfjs-core';\nimport { useBackend } from '@selfsup/core';\n${script}\n`,
+    );
     writeFileSync(
       join(project, 'cjs.cjs'),
-      `const { useBackend } = require('@selfsup/core');\n(async () => { ${script} })();\n`,
+      `const tf = require('@tensorflow/tfjs-core');\nconst { useBackend } = require('@selfsup/core');\n(async () => { ${script} })();\n`,
     );
     for (const entry of ['esm.mjs', 'cjs.cjs']) {
       const out = JSON.parse(run('node', [entry], project).trim().split('\n').pop()!);
-      expect(out).toEqual({ name: 'wasm', skipped: ['tensorflow-gpu', 'tensorflow', 'webgpu'] });
+      expect(out).toEqual({ name: 'wasm', skipped: ['tensorflow-gpu', 'tensorflow', 'webgpu'], g: [3, -4] });
     }
   }, 300_000);
 });
