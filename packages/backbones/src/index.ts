@@ -1,0 +1,23 @@
+export type { Backbone, ForwardOptions } from './contract';
+export { BackboneError } from './errors';
+export {
+  ResNet,
+  resnet,
+  resnet18,
+  resnet34,
+  resnet50,
+  type BlockKind,
+  type ResNetArchitecture,
+  type ResNetOptions,
+} from './resnet';
+export { SmallConvnet, smallConvnet, type SmallConvnetOptions } from './small-convnet';
+export type { BatchNormConfig } from './layers';
+export { saveWeights, loadWeights, type WeightsLocation } from './io/weights-io';
+export { fileSystemHandler } from './io/file-handler';
+export {
+  importTorchWeights,
+  importTorchWeightsSync,
+  type TorchImportOptions,
+  type TorchImportResult,
+} from './io/torch-import';
+export { readSafetensors, type SafetensorsTensor } from './io/safetensors';

@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as tf from '@tensorflow/tfjs-core';
+
+export const FIXTURES = join(__dirname, 'fixtures');
+
+export function readFixture<T>(name: string): T {
+  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
+}
+
+export async function useCpu(): Promise<void> {
+  await tf.setBackend('cpu');
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+export interface TorchFixture {
+  block: 'BasicBlock' | 'Bottleneck';
+  layers: [number, number, number, number];
+  width: number;
+  stem: 'cifar' | 'imagenet';
+  input: { shape: [number, number, number, number]; nhwc: number[] };
+  eval: { features: number[]; featureDim: number; taps: Record<string, { shape: number[]; values: number[] }> };
+  train: { features: number[]; runningAfterOneStep: Record<string, number[]> };
+}
