@@ -1,0 +1,52 @@
+import { EvalError } from '../errors';
+
+/**
+ * One line of a training run's metrics (the train package writes one JSON object per line).
+ * Every field but `step` is optional: a row may carry only a loss, or only a kNN accuracy.
+ */
+export interface MetricsRecord {
+  step: number;
+  epoch?: number;
+  loss?: number;
+  lr?: number;
+  viewsPerSec?: number;
+  /** In [0, 1]. */
+  knnAccuracy?: number;
+  [field: string]: unknown;
+}
+
+/** Parses JSON-lines metrics; blank lines are skipped, a bad line names its number. */
+export function parseMetricsJsonl(text: string): MetricsRecord[] {
+  const rows: MetricsRecord[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (cause) {
+      throw new EvalError({
+        code: 'EVAL_BAD_METRICS',
+        problem: `metrics line ${i + 1} is not JSON: ${line.slice(0, 60)}`,
+        fix: 'write one JSON object per line, e.g. {"step":10,"loss":4.2}',
+        cause,
+      });
+    }
+    if (row === null || typeof row !== 'object' || Array.isArray(row) || typeof (row as MetricsRecord).step !== 'number') {
+      throw new EvalError({
+        code: 'EVAL_BAD_METRICS',
+        problem: `metrics line ${i + 1} has no numeric "step": ${line.slice(0, 60)}`,
+        fix: 'give every metrics object a "step" number',
+      });
+    }
+    rows.push(row as MetricsRecord);
+  }
+  return rows;
+}
+
+/** Reads a metrics.jsonl file (Node only). */
+export async function readMetricsJsonl(path: string): Promise<MetricsRecord[]> {
+  const { readFile } = await import('node:fs/promises');
+  return parseMetricsJsonl(await readFile(path, 'utf8'));
+}
