@@ -1,12 +1,6 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/testing.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
+export default packageBuild(['src/index.ts', 'src/testing.ts'], {
   // Bundle tfjs-core's gradient registrations (missing from its Node build); see src/gradients.ts.
   noExternal: [/^@tensorflow\/tfjs-core\/dist\/register_all_gradients$/],
 });
