@@ -18,3 +18,4 @@ export type {
   OptimizerState,
   VariableGradient,
 } from './contracts';
+export { gradCacheStep, type GradCacheContext, type GradCacheOptions, type GradCacheResult } from './gradcache';

@@ -53,5 +53,23 @@ describe('standalone install of @selfsup/core', () => {
       const out = JSON.parse(run('node', [entry], project).trim().split('\n').pop()!);
       expect(out).toEqual({ name: 'wasm', skipped: ['tensorflow-gpu', 'tensorflow', 'webgpu'], g: [3, -4] });
     }
+
+    // Adding @selfsup/wasm-kernels makes the same call train convnets on every core.
+    const kernelsDir = resolve(packageDir, '../wasm-kernels');
+    expect(existsSync(join(kernelsDir, 'dist/node.js')), 'build @selfsup/wasm-kernels first').toBe(true);
+    run('pnpm', ['pack', '--pack-destination', work], kernelsDir);
+    const kernelsTarball = readdirSync(work).find((f) => f.startsWith('selfsup-wasm-kernels') && f.endsWith('.tgz'));
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', join(work, kernelsTarball!)], project);
+    writeFileSync(
+      join(project, 'train.mjs'),
+      `import * as tf from '@tensorflow/tfjs-core';\nimport { useBackend } from '@selfsup/core';\n` +
+        `const s = await useBackend('auto');\n` +
+        `const w = tf.ones([3, 3, 2, 4]);\n` +
+        `const g = tf.grad((x) => tf.sum(tf.conv2d(x, w, 1, 'same')))(tf.ones([1, 5, 5, 2]));\n` +
+        `console.log(JSON.stringify({ reason: s.reason, corner: g.arraySync()[0][0][0][0] }));\n`,
+    );
+    const trained = JSON.parse(run('node', ['train.mjs'], project).trim().split('\n').pop()!);
+    expect(trained.reason).toMatch(/^auto: WebAssembly \(XNNPACK\), \d+ threads?, training kernels from @selfsup\/wasm-kernels/);
+    expect(trained.corner).toBe(16); // a corner pixel feeds 2×2 taps × 4 output channels
   }, 300_000);
 });

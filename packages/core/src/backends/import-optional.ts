@@ -19,8 +19,10 @@ export async function importOptional(packageName: string): Promise<unknown> {
       code === 'ERR_MODULE_NOT_FOUND' ||
       code === 'MODULE_NOT_FOUND' ||
       /cannot find (module|package)|could not resolve|failed to resolve/i.test(message);
-    const missing = notFound && message.includes(packageName);
-    if (missing) throw new BackendUnavailable(`${packageName} is not installed`, packageName);
+    // `@scope/name/subpath` is reported missing as `@scope/name`.
+    const bare = packageName.split('/').slice(0, packageName.startsWith('@') ? 2 : 1).join('/');
+    const missing = notFound && message.includes(bare);
+    if (missing) throw new BackendUnavailable(`${bare} is not installed`, bare);
     throw new BackendUnavailable(`${packageName} failed to load (${firstLine(message)})`);
   }
 }

@@ -25,6 +25,11 @@ export interface UseBackendOptions {
    * unless this is set, since they run slower than wasm; naming `webgpu` explicitly always may.
    */
   allowSoftwareAdapter?: boolean;
+  /**
+   * wasm in Node with `@selfsup/wasm-kernels`: XNNPACK threads (default: every core; 1 keeps the
+   * stock single-threaded binary). Takes effect only before the wasm backend first starts.
+   */
+  wasmThreads?: number;
 }
 
 /** What a loader reports when its backend works. */
