@@ -1,0 +1,60 @@
+// A contrastive pipeline composed by hand from the selfsup packages (no Trainer): CIFAR-10 from
+// the cache, SimCLR views, a small convnet, the parametric head-as-objective scheme, SGD, and a
+// kNN check of the features before and after. Run: node examples/custom-pipeline/main.mjs [steps]
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, useBackend } from '@selfsup/core';
+import { simclrCifar, twoViews } from '@selfsup/augment';
+import { smallConvnet } from '@selfsup/backbones';
+import { epochOrder, loadCifar10 } from '@selfsup/datasets';
+import { knnAccuracy } from '@selfsup/eval';
+import { mlpHead, parametric } from '@selfsup/losses';
+import { sgd } from '@selfsup/optim';
+
+const steps = Number(process.argv[2] ?? 30);
+const backend = await useBackend('auto');
+console.log(`backend: ${backend.name}`);
+const rng = createRng(0);
+const train = (await loadCifar10({ split: 'train' })).subset(Int32Array.from({ length: 4096 }, (_, i) => i));
+const test = (await loadCifar10({ split: 'test' })).subset(Int32Array.from({ length: 1000 }, (_, i) => i));
+
+const backbone = smallConvnet({ widths: [32, 64, 128], rng: rng.fork('backbone') });
+const headOptimizer = sgd({ lr: 0.05, momentum: 0.9 });
+const objective = parametric(mlpHead({ dims: [backbone.featureDim, 128, 64], batchNorm: true, rng: rng.fork('head') }), {
+  temperature: 0.5,
+  innerSteps: 5,
+  optimizer: headOptimizer,
+});
+const optimizer = sgd({ lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
+const views = twoViews(simclrCifar());
+const vars = backbone.trainableVariables(); // parametric: the objective trains the head itself
+
+async function knn() {
+  const features = (data) =>
+    tf.tidy(() => backbone.apply(data.toBatch(Int32Array.from({ length: data.size }, (_, i) => i)).images, { training: false }));
+  const [bank, queries] = [features(train), features(test)];
+  const { accuracy } = await knnAccuracy(bank, train.labels, queries, test.labels, { k: 50 });
+  tf.dispose([bank, queries]);
+  return accuracy;
+}
+
+console.log(`kNN before: ${(100 * (await knn())).toFixed(1)}%`);
+const batchSize = 128;
+const order = epochOrder(train.size, 0, 0);
+for (let step = 0; step < steps; step++) {
+  const rows = order.subarray((step * batchSize) % (train.size - batchSize), ((step * batchSize) % (train.size - batchSize)) + batchSize);
+  const loss = tf.tidy(() => {
+    const { images } = train.toBatch(rows);
+    const [v1, v2] = views(images, rng.fork('views').fork(String(step)));
+    const { value, grads } = tf.variableGrads(() => {
+      const h = backbone.apply(tf.concat([v1, v2]), { training: true });
+      const [h1, h2] = [tf.slice(h, [0, 0], [batchSize, -1]), tf.slice(h, [batchSize, 0], [batchSize, -1])];
+      objective.headStep(h1, h2); // K inner steps on stop-gradient features
+      return objective.loss(h1, h2); // the head is fixed here: the gradient reaches the backbone only
+    }, vars);
+    optimizer.step(vars.map((variable) => ({ variable, gradient: grads[variable.name] })));
+    return value;
+  });
+  if (step % 5 === 0 || step === steps - 1) console.log(`step ${step + 1}/${steps}: loss ${loss.dataSync()[0].toFixed(4)}`);
+  loss.dispose();
+}
+console.log(`kNN after: ${(100 * (await knn())).toFixed(1)}%`);

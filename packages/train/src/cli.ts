@@ -1,0 +1,179 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { SelfsupError } from '@selfsup/core';
+import { fetchDataset, verifyDataset } from '@selfsup/datasets';
+import { parseOverride, resolveConfig } from './config/load';
+import { PRESET_NAMES } from './config/presets';
+import type { TrainConfig } from './config/schema';
+import { buildRun } from './build';
+import { datasetProgressPrinter, knnMonitor, readRunConfig, runTraining, writeRunReport } from './run';
+import { Trainer } from './trainer';
+import { firstRows } from './features';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function number(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new InvalidArgumentError(`"${value}" is not a number.`);
+  return parsed;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface TrainFlags {
+  preset?: string;
+  config?: string;
+  set: string[];
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  scheme?: string;
+  backend?: string;
+  seed?: number;
+  runDir?: string;
+  maxSteps?: number;
+  chunkSize?: number;
+  trainSubset?: number;
+  resume?: boolean;
+  printConfig?: boolean;
+  progress: boolean;
+}
+
+/** The common flags, as config overrides (only those given). */
+function flagOverrides(flags: TrainFlags): Record<string, unknown>[] {
+  const pairs: [string, unknown][] = [
+    ['train.epochs', flags.epochs],
+    ['train.batchSize', flags.batchSize],
+    ['optimizer.lr', flags.lr],
+    ['objective.scheme', flags.scheme],
+    ['backend', flags.backend],
+    ['seed', flags.seed],
+    ['runDir', flags.runDir],
+    ['train.maxSteps', flags.maxSteps],
+    ['train.chunkSize', flags.chunkSize],
+    ['data.trainSubset', flags.trainSubset],
+  ];
+  return pairs
+    .filter(([, value]) => value !== undefined)
+    .map(([path, value]) => path.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>);
+}
+
+function configFromFlags(flags: TrainFlags): TrainConfig {
+  // --resume without other config: continue the run directory's own config.
+  if (flags.resume && flags.runDir && !flags.config && !flags.preset) {
+    return readRunConfig(flags.runDir);
+  }
+  return resolveConfig({
+    preset: flags.preset ?? (flags.config ? undefined : 'quick'),
+    file: flags.config,
+    overrides: [...flags.set.map(parseOverride), ...flagOverrides(flags)],
+  });
+}
+
+export function buildCli(): Command {
+  const program = new Command('selfsup')
+    .description('Self-supervised contrastive learning (SimCLR and the head-as-objective scheme) on TensorFlow.js')
+    .showHelpAfterError();
+
+  program
+    .command('train')
+    .description('pretrain a backbone; writes metrics.jsonl, checkpoints/, config.json, environment.json and report/ to the run directory')
+    .option('-p, --preset <name>', `start from a preset: ${PRESET_NAMES.join(', ')} (default quick)`)
+    .option('-c, --config <file>', 'JSON or YAML config (fields override the preset)')
+    .option('-s, --set <key=value>', 'override any field, e.g. --set head.dims=[512,128] (repeatable)', collect, [])
+    .option('--epochs <n>', 'train.epochs', number)
+    .option('--batch-size <n>', 'train.batchSize (images; each gives two views)', number)
+    .option('--lr <x>', 'optimizer.lr (base, before batch-size scaling)', number)
+    .option('--scheme <joint|parametric>', 'objective.scheme')
+    .option('--backend <name>', 'auto, tensorflow-gpu, tensorflow, webgpu, wasm or cpu')
+    .option('--seed <n>', 'seed of every random stream', number)
+    .option('--run-dir <dir>', 'where the run writes (default runs/latest)')
+    .option('--max-steps <n>', 'stop after this many steps', number)
+    .option('--chunk-size <n>', 'GradCache: views per backward pass (for batches beyond memory)', number)
+    .option('--train-subset <n>', 'train on a seeded subset of this many images', number)
+    .option('--resume', 'continue from the newest checkpoint in --run-dir')
+    .option('--print-config', 'print the resolved config and exit')
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: TrainFlags) => {
+      const config = configFromFlags(flags);
+      if (flags.printConfig) {
+        process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+        return;
+      }
+      log(`selfsup train: preset ${config.preset ?? 'custom'}, run directory ${config.runDir}`);
+      const result = await runTraining(config, { resume: flags.resume, progress: flags.progress });
+      if (result.summary.interrupted) process.exitCode = 130;
+    });
+
+  program
+    .command('eval')
+    .description("kNN accuracy of a run's newest checkpoint on the test split")
+    .requiredOption('--run-dir <dir>', 'a run directory written by selfsup train')
+    .action(async ({ runDir }: { runDir: string }) => {
+      const { config, built, step } = await loadRun(runDir);
+      const { train, test } = built.datasets;
+      if (!test) throw new SelfsupError({ code: 'EVAL_NO_TEST', problem: `${config.data.name} has no test split`, fix: 'evaluate a labelled dataset' });
+      const accuracy = await knnMonitor(
+        built.parts.backbone,
+        { data: train, rows: firstRows(train.size, config.eval.bankSize) },
+        { data: test, rows: firstRows(test.size, config.eval.testSize) },
+        config,
+      );
+      process.stdout.write(`${JSON.stringify({ runDir, step, knnAccuracy: accuracy })}\n`);
+    });
+
+  program
+    .command('report')
+    .description("(re)write a run's HTML report from its metrics and newest checkpoint")
+    .requiredOption('--run-dir <dir>', 'a run directory written by selfsup train')
+    .action(async ({ runDir }: { runDir: string }) => {
+      const { config, built } = await loadRun(runDir);
+      await writeRunReport(config, built);
+    });
+
+  const datasets = program.command('datasets').description('fetch or verify datasets ahead of time (offline machines, CI caches)');
+  for (const [verb, run] of [
+    ['fetch', fetchDataset],
+    ['verify', verifyDataset],
+  ] as const) {
+    datasets
+      .command(`${verb} <name>`)
+      .description(`${verb} a dataset into the cache: cifar10, cifar100, stl10, mnist, fashion-mnist`)
+      .option('--cache-dir <dir>', 'cache directory (default $SELFSUP_CACHE_DIR or ~/.cache/selfsup)')
+      .action(async (name: string, { cacheDir }: { cacheDir?: string }) => {
+        const dir = await run(name, { cacheDir, onProgress: datasetProgressPrinter(log) });
+        process.stdout.write(`${name}: ${verb === 'fetch' ? 'ready' : 'verified'} in ${dir}\n`);
+      });
+  }
+  return program;
+}
+
+/** A finished (or interrupted) run: its config, rebuilt parts and the newest checkpoint loaded. */
+async function loadRun(runDir: string) {
+  const config = readRunConfig(runDir);
+  const built = await buildRun(config, { onProgress: datasetProgressPrinter(log), resume: true, progress: false });
+  const step = new Trainer(built.parts, { ...built.options, resume: true, progress: false }).restoreLatest();
+  return { config, built, step };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof SelfsupError) {
+      log(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    log(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Backbone } from '@selfsup/backbones';
+import type { ImageDataset } from '@selfsup/datasets';
+
+/** Eval-mode backbone features of the given rows, batch by batch: `[rows, featureDim]`. */
+export function extractFeatures(backbone: Backbone, data: ImageDataset, rows: ArrayLike<number>, batchSize = 500): tf.Tensor2D {
+  const parts: tf.Tensor2D[] = [];
+  try {
+    for (let start = 0; start < rows.length; start += batchSize) {
+      const slice = Array.from({ length: Math.min(batchSize, rows.length - start) }, (_, i) => rows[start + i]);
+      parts.push(
+        tf.tidy(() => {
+          const { images } = data.toBatch(slice);
+          return backbone.apply(images, { training: false });
+        }),
+      );
+    }
+    return tf.concat(parts) as tf.Tensor2D;
+  } finally {
+    tf.dispose(parts);
+  }
+}
+
+/** Raw pixels of the given rows as flat vectors `[rows, H·W·C]` in [0, 1]: the kNN baseline. */
+export function pixelFeatures(data: ImageDataset, rows: ArrayLike<number>): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { images } = data.toBatch(rows);
+    return tf.reshape(images, [rows.length, -1]) as tf.Tensor2D;
+  });
+}
+
+/** The first `count` rows of a seeded permutation (or all rows). */
+export function firstRows(size: number, count?: number): Int32Array {
+  const n = Math.min(size, count ?? size);
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+export function labelsOf(data: ImageDataset, rows: ArrayLike<number>): Int32Array {
+  return Int32Array.from({ length: rows.length }, (_, i) => data.labels[rows[i]]);
+}

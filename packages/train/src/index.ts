@@ -1,0 +1,10 @@
+export * from './config/schema';
+export { PRESETS, PRESET_NAMES, type PresetName } from './config/presets';
+export { mergeConfig, parseOverride, readConfigFile, resolveConfig, validateConfig, type ResolveConfigOptions } from './config/load';
+export { ConfigError, TrainingError } from './errors';
+export { Trainer, type EpochHook, type TrainerOptions, type TrainerParts, type TrainingData, type TrainSummary, type ViewMaker } from './trainer';
+export { contrastiveStep, type StepParts, type StepResult } from './step';
+export { buildRun, loadDatasets, type BuiltRun, type Datasets } from './build';
+export { decodeCheckpoint, encodeCheckpoint, loadLatestCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor } from './checkpoint';
+export { MetricsLog, readMetrics, type MetricRecord } from './metrics';
+export { runTraining, writeRunReport, knnMonitor, type RunOptions, type RunResult } from './run';

@@ -1,0 +1,209 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { arch, cpus, platform } from 'node:os';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { knnAccuracy, embed2d, layerStudy, writeReport } from '@selfsup/eval';
+import type { ImageDataset, ProgressEvent } from '@selfsup/datasets';
+import type { Backbone } from '@selfsup/backbones';
+import { configSchema, type TrainConfig } from './config/schema';
+import { buildRun, type BuiltRun } from './build';
+import { TrainingError } from './errors';
+import { extractFeatures, firstRows, labelsOf, pixelFeatures } from './features';
+import { MetricsLog, readMetrics } from './metrics';
+import { Trainer, type TrainSummary } from './trainer';
+
+export interface RunOptions {
+  resume?: boolean;
+  progress?: boolean;
+  /** Where human-readable lines go (default stderr). */
+  log?: (line: string) => void;
+}
+
+export interface RunResult {
+  summary: TrainSummary;
+  knn?: { accuracy: number; rawPixelAccuracy?: number };
+  reportPath?: string;
+}
+
+const defaultLog = (line: string) => process.stderr.write(`${line}\n`);
+const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
+
+/** Prints dataset acquisition progress at most every few percent. */
+export function datasetProgressPrinter(log: (line: string) => void): (event: ProgressEvent) => void {
+  let last = '';
+  return (event) => {
+    const pct = event.total ? Math.floor((100 * (event.done ?? 0)) / event.total / 10) * 10 : undefined;
+    const line = `${event.dataset}: ${event.stage} ${event.file}${pct === undefined ? '' : ` ${pct}%`}`;
+    if (line !== last) log(line);
+    last = line;
+  };
+}
+
+/** kNN accuracy of backbone features (bank: training rows, queries: test rows). */
+export async function knnMonitor(
+  backbone: Backbone,
+  bank: { data: ImageDataset; rows: Int32Array },
+  test: { data: ImageDataset; rows: Int32Array },
+  config: TrainConfig,
+): Promise<number> {
+  const bankFeatures = extractFeatures(backbone, bank.data, bank.rows);
+  const testFeatures = extractFeatures(backbone, test.data, test.rows);
+  try {
+    const result = await knnAccuracy(bankFeatures, labelsOf(bank.data, bank.rows), testFeatures, labelsOf(test.data, test.rows), {
+      k: config.eval.knnK,
+      temperature: config.eval.knnTemperature,
+      numClasses: bank.data.classNames.length,
+    });
+    return result.accuracy;
+  } finally {
+    tf.dispose([bankFeatures, testFeatures]);
+  }
+}
+
+function packageVersions(): Record<string, string> {
+  const versions: Record<string, string> = {};
+  for (const name of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm']) {
+    try {
+      const here = new URL(import.meta.url);
+      const file = join(here.pathname, '..', '..', 'node_modules', name, 'package.json');
+      if (existsSync(file)) versions[name] = JSON.parse(readFileSync(file, 'utf8')).version;
+    } catch {
+      // Versions are informational.
+    }
+  }
+  versions['@tensorflow/tfjs-core (loaded)'] = tf.version_core;
+  return versions;
+}
+
+/** The whole main job: build from the config, train, monitor, evaluate, report. */
+export async function runTraining(config: TrainConfig, { resume = false, progress = true, log = defaultLog }: RunOptions = {}): Promise<RunResult> {
+  const built: BuiltRun = await buildRun(config, { onProgress: datasetProgressPrinter(log), resume, progress });
+  const { backend, datasets, parts, options } = built;
+  log(`backend: ${backend.name} (${backend.reason})`);
+  const { train, test } = datasets;
+  log(`data: ${train.name} ${train.size} images ${train.height}×${train.width}×${train.channels}${test ? `, test ${test.size}` : ''}`);
+  log(`model: ${parts.backbone.name} (${parts.backbone.countParams().toLocaleString('en-US')} parameters), head ${config.head.type} ${config.head.dims.join('-')}, scheme ${config.objective.scheme}`);
+
+  mkdirSync(config.runDir, { recursive: true });
+  writeFileAtomic.sync(join(config.runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const environment = {
+    backend: backend.name,
+    backendReason: backend.reason,
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
+    cpus: cpus().length,
+    seed: config.seed,
+    versions: packageVersions(),
+    startedAt: new Date().toISOString(),
+    resumed: resume,
+  };
+  writeFileAtomic.sync(join(config.runDir, 'environment.json'), `${JSON.stringify(environment, null, 2)}\n`);
+
+  const bank = { data: train, rows: firstRows(train.size, config.eval.bankSize) };
+  const query = test ? { data: test, rows: firstRows(test.size, config.eval.testSize) } : undefined;
+  const canKnn = query !== undefined && train.labels[0] >= 0;
+  if (canKnn && config.eval.knnEvery > 0) {
+    parts.onEpochEnd = [
+      async ({ epoch, backbone }) =>
+        (epoch + 1) % config.eval.knnEvery === 0 ? { knnAccuracy: await knnMonitor(backbone, bank, query!, config) } : undefined,
+    ];
+  }
+
+  const trainer = new Trainer(parts, options);
+  log(`training: ${config.train.epochs} epochs × ${trainer.stepsPerEpoch} steps of ${config.train.batchSize} images (${2 * config.train.batchSize} views)`);
+  const summary = await trainer.fit();
+  if (summary.interrupted) {
+    log(`interrupted at step ${summary.steps}: checkpoint written; continue with --resume`);
+    return { summary };
+  }
+
+  const result: RunResult = { summary };
+  if (canKnn) {
+    const accuracy = await knnMonitor(parts.backbone, bank, query!, config);
+    result.knn = { accuracy };
+    log(`kNN accuracy (k=${config.eval.knnK}, τ=${config.eval.knnTemperature}) on ${query!.rows.length} test images: ${(100 * accuracy).toFixed(2)}%`);
+    if (config.eval.rawPixelBaseline) {
+      const bankPixels = pixelFeatures(train, bank.rows);
+      const testPixels = pixelFeatures(test!, query!.rows);
+      try {
+        const raw = await knnAccuracy(bankPixels, labelsOf(train, bank.rows), testPixels, labelsOf(test!, query!.rows), {
+          k: config.eval.knnK,
+          temperature: config.eval.knnTemperature,
+          numClasses: train.classNames.length,
+        });
+        result.knn.rawPixelAccuracy = raw.accuracy;
+        log(`raw-pixel kNN baseline on the same split: ${(100 * raw.accuracy).toFixed(2)}%`);
+      } finally {
+        tf.dispose([bankPixels, testPixels]);
+      }
+    }
+    new MetricsLog(join(config.runDir, 'metrics.jsonl')).append({ kind: 'eval', step: summary.steps, epoch: config.train.epochs - 1, knnAccuracy: accuracy, ...(result.knn.rawPixelAccuracy !== undefined ? { rawPixelKnnAccuracy: result.knn.rawPixelAccuracy } : {}) });
+  }
+  if (config.eval.report) result.reportPath = await writeRunReport(config, built);
+  return result;
+}
+
+/** Writes runDir/report/index.html from the metrics and the trained model. */
+export async function writeRunReport(config: TrainConfig, built: BuiltRun, log: (line: string) => void = defaultLog): Promise<string> {
+  const { datasets, parts } = built;
+  const { train, test } = datasets;
+  const metrics = readMetrics(join(config.runDir, 'metrics.jsonl'));
+  let embedding;
+  let study;
+  if (test && train.labels[0] >= 0) {
+    // A small, fixed split keeps the study quick: it probes every backbone stage and head layer.
+    const studyTrain = firstRows(train.size, 2000);
+    const studyTest = firstRows(test.size, 1000);
+    const trainImages = train.toBatch(studyTrain);
+    const testImages = test.toBatch(studyTest);
+    try {
+      study = await layerStudy(
+        parts.backbone,
+        parts.objective.head,
+        { images: trainImages.images, labels: trainImages.labels },
+        { images: testImages.images, labels: testImages.labels },
+        {
+          knn: { k: config.eval.knnK, temperature: config.eval.knnTemperature },
+          probe: { epochs: 30, seed: config.seed },
+          onLayer: (row) =>
+            log(`layer study: ${row.layer} (${row.dim}-d) kNN ${pct(row.knnAccuracy)}, linear ${pct(row.linearAccuracy)}, rank ${row.effectiveRank?.toFixed(1)}`),
+        },
+      );
+      const features = extractFeatures(parts.backbone, test, studyTest);
+      try {
+        embedding = await embed2d(features, labelsOf(test, studyTest), { seed: config.seed, maxPoints: 1000 });
+      } finally {
+        features.dispose();
+      }
+    } finally {
+      tf.dispose([trainImages.images, trainImages.labels, testImages.images, testImages.labels]);
+    }
+  }
+  const files = await writeReport(join(config.runDir, 'report'), {
+    title: `selfsup: ${config.preset ?? 'custom'} (${config.objective.scheme})`,
+    metrics: metrics as never,
+    layerStudy: study,
+    embedding,
+    classNames: train.classNames,
+    notes: { preset: config.preset ?? 'custom', scheme: config.objective.scheme, backbone: config.model.backbone, seed: config.seed, epochs: config.train.epochs, batchSize: config.train.batchSize },
+  });
+  log(`report: ${files.html}`);
+  return files.html;
+}
+
+/** The resolved config a run directory was started with. */
+export function readRunConfig(dir: string): TrainConfig {
+  assertRunDir(dir);
+  return configSchema.parse(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
+}
+
+export function assertRunDir(dir: string): void {
+  if (!existsSync(join(dir, 'config.json'))) {
+    throw new TrainingError({
+      code: 'RUN_DIR_MISSING',
+      problem: `${dir} is not a selfsup run directory (no config.json)`,
+      fix: 'pass --run-dir of a run started with `selfsup train`',
+    });
+  }
+}
