@@ -186,16 +186,30 @@ export async function writeRunReport(config: TrainConfig, built: BuiltRun, log: 
     layerStudy: study,
     embedding,
     classNames: train.classNames,
-    notes: { preset: config.preset ?? 'custom', scheme: config.objective.scheme, backbone: config.model.backbone, seed: config.seed, epochs: config.train.epochs, batchSize: config.train.batchSize },
+    notes: {
+      preset: config.preset ?? 'custom',
+      scheme: config.objective.scheme,
+      backbone: config.model.backbone,
+      seed: config.seed,
+      epochs: config.train.epochs,
+      batchSize: config.train.batchSize,
+      ...rawPixelNote(metrics),
+    },
   });
   log(`report: ${files.html}`);
   return files.html;
 }
 
-/** The resolved config a run directory was started with. */
+/** The resolved config a run directory was started with, pointed at that directory (wherever it is now). */
 export function readRunConfig(dir: string): TrainConfig {
   assertRunDir(dir);
-  return configSchema.parse(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
+  return { ...configSchema.parse(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))), runDir: dir };
+}
+
+/** The raw-pixel kNN baseline of the run's last evaluation, for the report's run table. */
+function rawPixelNote(metrics: readonly Record<string, unknown>[]): Record<string, string> {
+  const last = [...metrics].reverse().find((r) => typeof r.rawPixelKnnAccuracy === 'number');
+  return last ? { 'kNN, raw pixels (baseline)': `${(100 * (last.rawPixelKnnAccuracy as number)).toFixed(2)}%` } : {};
 }
 
 export function assertRunDir(dir: string): void {

@@ -12,7 +12,7 @@ const work = mkdtempSync(join(tmpdir(), 'selfsup-cli-'));
 const folder = join(work, 'images');
 const configFile = join(work, 'tiny.json');
 
-const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 240_000 });
+const run = (args: string[], cwd?: string) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 240_000, cwd });
 
 beforeAll(async () => {
   expect(existsSync(cli), 'build @selfsup/train first').toBe(true);
@@ -88,12 +88,13 @@ describe('selfsup train (CLI)', () => {
   }, 120_000);
 
   it('evaluates the newest checkpoint of a CIFAR-10 run (kNN on the test split)', () => {
+    // Trained with a run directory relative to `work`, evaluated from elsewhere by its full path.
     const runDir = join(work, 'cifar');
     const trained = run([
-      'train', '--preset', 'quick', '--backend', 'cpu', '--run-dir', runDir, '--no-progress', '--max-steps', '1',
+      'train', '--preset', 'quick', '--backend', 'cpu', '--run-dir', 'cifar', '--no-progress', '--max-steps', '1',
       '--batch-size', '16', '--train-subset', '256', '--set', 'model.widths=[4,8]', '--set', 'eval.knnEvery=0',
       '--set', 'eval.bankSize=256', '--set', 'eval.testSize=200', '--set', 'eval.report=false', '--set', 'eval.knnK=20',
-    ]);
+    ], work);
     expect(trained.status, trained.stderr).toBe(0);
     expect(trained.stderr).toMatch(/kNN accuracy \(k=20, τ=0\.1\) on 200 test images: \d+\.\d+%/);
     expect(trained.stderr).toMatch(/raw-pixel kNN baseline on the same split: \d+\.\d+%/);
