@@ -10,7 +10,7 @@ import { knnAccuracy } from '@selfsup/eval';
 import { mlpHead, parametric } from '@selfsup/losses';
 import { sgd } from '@selfsup/optim';
 
-const steps = Number(process.argv[2] ?? 30);
+const steps = Number(process.argv[2] ?? 120); // about 2.5 minutes on 2 cores (wasm)
 const backend = await useBackend('auto');
 console.log(`backend: ${backend.name}`);
 const rng = createRng(0);
@@ -28,9 +28,20 @@ const optimizer = sgd({ lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
 const views = twoViews(simclrCifar());
 const vars = backbone.trainableVariables(); // parametric: the objective trains the head itself
 
+// Eval-mode features in batches of 512: one forward over thousands of images would push the
+// wasm heap past 2 GiB, where tfjs' wasm backend faults.
+function features(data) {
+  const parts = [];
+  for (let start = 0; start < data.size; start += 512) {
+    const rows = Int32Array.from({ length: Math.min(512, data.size - start) }, (_, i) => start + i);
+    parts.push(tf.tidy(() => backbone.apply(data.toBatch(rows).images, { training: false })));
+  }
+  const all = tf.concat(parts);
+  tf.dispose(parts);
+  return all;
+}
+
 async function knn() {
-  const features = (data) =>
-    tf.tidy(() => backbone.apply(data.toBatch(Int32Array.from({ length: data.size }, (_, i) => i)).images, { training: false }));
   const [bank, queries] = [features(train), features(test)];
   const { accuracy } = await knnAccuracy(bank, train.labels, queries, test.labels, { k: 50 });
   tf.dispose([bank, queries]);
