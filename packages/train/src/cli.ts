@@ -1,13 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { SelfsupError } from '@selfsup/core';
 import { fetchDataset, verifyDataset } from '@selfsup/datasets';
-import { parseOverride, resolveConfig } from './config/load';
+import { overrideAt, parseOverride, resolveConfig } from './config/load';
 import { PRESET_NAMES } from './config/presets';
 import type { TrainConfig } from './config/schema';
 import { buildRun } from './build';
-import { datasetProgressPrinter, knnMonitor, readRunConfig, runTraining, writeRunReport } from './run';
+import { datasetProgressPrinter, knnMonitor, knnSplits, readRunConfig, runTraining, writeRunReport } from './run';
 import { Trainer } from './trainer';
-import { firstRows } from './features';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -56,7 +55,7 @@ function flagOverrides(flags: TrainFlags): Record<string, unknown>[] {
   ];
   return pairs
     .filter(([, value]) => value !== undefined)
-    .map(([path, value]) => path.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>);
+    .map(([path, value]) => overrideAt(path, value));
 }
 
 function configFromFlags(flags: TrainFlags): TrainConfig {
@@ -112,14 +111,9 @@ export function buildCli(): Command {
     .requiredOption('--run-dir <dir>', 'a run directory written by selfsup train')
     .action(async ({ runDir }: { runDir: string }) => {
       const { config, built, step } = await loadRun(runDir);
-      const { train, test } = built.datasets;
-      if (!test) throw new SelfsupError({ code: 'EVAL_NO_TEST', problem: `${config.data.name} has no test split`, fix: 'evaluate a labelled dataset' });
-      const accuracy = await knnMonitor(
-        built.parts.backbone,
-        { data: train, rows: firstRows(train.size, config.eval.bankSize) },
-        { data: test, rows: firstRows(test.size, config.eval.testSize) },
-        config,
-      );
+      const { bank, query } = knnSplits(config, built.datasets);
+      if (!query) throw new SelfsupError({ code: 'EVAL_NO_TEST', problem: `${config.data.name} has no test split`, fix: 'evaluate a labelled dataset' });
+      const accuracy = await knnMonitor(built.parts.backbone, bank, query, config);
       process.stdout.write(`${JSON.stringify({ runDir, step, knnAccuracy: accuracy })}\n`);
     });
 

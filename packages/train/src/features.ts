@@ -29,7 +29,7 @@ export function pixelFeatures(data: ImageDataset, rows: ArrayLike<number>): tf.T
   });
 }
 
-/** The first `count` rows of a seeded permutation (or all rows). */
+/** Rows 0..count−1 (all rows without a count): the fixed evaluation split. */
 export function firstRows(size: number, count?: number): Int32Array {
   const n = Math.min(size, count ?? size);
   return Int32Array.from({ length: n }, (_, i) => i);

@@ -7,7 +7,7 @@ import { knnAccuracy, embed2d, layerStudy, writeReport } from '@selfsup/eval';
 import type { ImageDataset, ProgressEvent } from '@selfsup/datasets';
 import type { Backbone } from '@selfsup/backbones';
 import { configSchema, type TrainConfig } from './config/schema';
-import { buildRun, type BuiltRun } from './build';
+import { buildRun, type BuiltRun, type Datasets } from './build';
 import { TrainingError } from './errors';
 import { extractFeatures, firstRows, labelsOf, pixelFeatures } from './features';
 import { MetricsLog, readMetrics } from './metrics';
@@ -40,25 +40,39 @@ export function datasetProgressPrinter(log: (line: string) => void): (event: Pro
   };
 }
 
-/** kNN accuracy of backbone features (bank: training rows, queries: test rows). */
-export async function knnMonitor(
-  backbone: Backbone,
-  bank: { data: ImageDataset; rows: Int32Array },
-  test: { data: ImageDataset; rows: Int32Array },
-  config: TrainConfig,
-): Promise<number> {
-  const bankFeatures = extractFeatures(backbone, bank.data, bank.rows);
-  const testFeatures = extractFeatures(backbone, test.data, test.rows);
+/** Some rows of a dataset. */
+export interface Rows {
+  data: ImageDataset;
+  rows: Int32Array;
+}
+
+/** The kNN memory bank (training rows) and queries (test rows, if there is a test split) of a config. */
+export function knnSplits(config: TrainConfig, { train, test }: Datasets): { bank: Rows; query?: Rows } {
+  return {
+    bank: { data: train, rows: firstRows(train.size, config.eval.bankSize) },
+    query: test ? { data: test, rows: firstRows(test.size, config.eval.testSize) } : undefined,
+  };
+}
+
+/** kNN accuracy of the queries against the bank, on the features `featuresOf` gives. */
+async function knnScore(featuresOf: (data: ImageDataset, rows: Int32Array) => tf.Tensor2D, bank: Rows, query: Rows, config: TrainConfig): Promise<number> {
+  const bankFeatures = featuresOf(bank.data, bank.rows);
+  const queryFeatures = featuresOf(query.data, query.rows);
   try {
-    const result = await knnAccuracy(bankFeatures, labelsOf(bank.data, bank.rows), testFeatures, labelsOf(test.data, test.rows), {
+    const result = await knnAccuracy(bankFeatures, labelsOf(bank.data, bank.rows), queryFeatures, labelsOf(query.data, query.rows), {
       k: config.eval.knnK,
       temperature: config.eval.knnTemperature,
       numClasses: bank.data.classNames.length,
     });
     return result.accuracy;
   } finally {
-    tf.dispose([bankFeatures, testFeatures]);
+    tf.dispose([bankFeatures, queryFeatures]);
   }
+}
+
+/** kNN accuracy of eval-mode backbone features. */
+export function knnMonitor(backbone: Backbone, bank: Rows, query: Rows, config: TrainConfig): Promise<number> {
+  return knnScore((data, rows) => extractFeatures(backbone, data, rows), bank, query, config);
 }
 
 function packageVersions(): Record<string, string> {
@@ -100,8 +114,7 @@ export async function runTraining(config: TrainConfig, { resume = false, progres
   };
   writeFileAtomic.sync(join(config.runDir, 'environment.json'), `${JSON.stringify(environment, null, 2)}\n`);
 
-  const bank = { data: train, rows: firstRows(train.size, config.eval.bankSize) };
-  const query = test ? { data: test, rows: firstRows(test.size, config.eval.testSize) } : undefined;
+  const { bank, query } = knnSplits(config, datasets);
   const canKnn = query !== undefined && train.labels[0] >= 0;
   if (canKnn && config.eval.knnEvery > 0) {
     parts.onEpochEnd = [
@@ -124,19 +137,9 @@ export async function runTraining(config: TrainConfig, { resume = false, progres
     result.knn = { accuracy };
     log(`kNN accuracy (k=${config.eval.knnK}, τ=${config.eval.knnTemperature}) on ${query!.rows.length} test images: ${(100 * accuracy).toFixed(2)}%`);
     if (config.eval.rawPixelBaseline) {
-      const bankPixels = pixelFeatures(train, bank.rows);
-      const testPixels = pixelFeatures(test!, query!.rows);
-      try {
-        const raw = await knnAccuracy(bankPixels, labelsOf(train, bank.rows), testPixels, labelsOf(test!, query!.rows), {
-          k: config.eval.knnK,
-          temperature: config.eval.knnTemperature,
-          numClasses: train.classNames.length,
-        });
-        result.knn.rawPixelAccuracy = raw.accuracy;
-        log(`raw-pixel kNN baseline on the same split: ${(100 * raw.accuracy).toFixed(2)}%`);
-      } finally {
-        tf.dispose([bankPixels, testPixels]);
-      }
+      const raw = await knnScore(pixelFeatures, bank, query!, config);
+      result.knn.rawPixelAccuracy = raw;
+      log(`raw-pixel kNN baseline on the same split: ${(100 * raw).toFixed(2)}%`);
     }
     new MetricsLog(join(config.runDir, 'metrics.jsonl')).append({ kind: 'eval', step: summary.steps, epoch: config.train.epochs - 1, knnAccuracy: accuracy, ...(result.knn.rawPixelAccuracy !== undefined ? { rawPixelKnnAccuracy: result.knn.rawPixelAccuracy } : {}) });
   }

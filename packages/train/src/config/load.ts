@@ -20,6 +20,11 @@ export function mergeConfig(base: Json, override: Json): Json {
   return out;
 }
 
+/** `('train.epochs', 3)` → `{ train: { epochs: 3 } }`: one field as a config fragment. */
+export function overrideAt(path: string, value: unknown): Json {
+  return path.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Json;
+}
+
 /** `train.epochs=3` → `{ train: { epochs: 3 } }`; values parse as JSON when they can. */
 export function parseOverride(assignment: string): Json {
   const eq = assignment.indexOf('=');
@@ -30,7 +35,7 @@ export function parseOverride(assignment: string): Json {
       fix: 'write e.g. --set train.epochs=3 or --set head.dims=[512,128]',
     });
   }
-  const path = assignment.slice(0, eq).trim().split('.');
+  const path = assignment.slice(0, eq).trim();
   const raw = assignment.slice(eq + 1);
   let value: unknown = raw;
   try {
@@ -38,7 +43,7 @@ export function parseOverride(assignment: string): Json {
   } catch {
     // A bare word such as `sgd` stays a string.
   }
-  return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Json;
+  return overrideAt(path, value);
 }
 
 /** Reads a JSON or YAML config file. */
