@@ -103,7 +103,7 @@ describe('gradCacheStep', () => {
     chunked.gradients.forEach((g) => g.gradient.dispose());
   });
 
-  it('embeds every chunk without a tape before re-running each one for its gradient', () => {
+  it('embeds the chunks after the first without a tape; the first runs once, inside the loss tape', () => {
     const calls: string[] = [];
     const result = gradCacheStep(views, {
       embed: (x, ctx: GradCacheContext) => {
@@ -115,14 +115,45 @@ describe('gradCacheStep', () => {
       lossVariables: [head],
       chunkSize: 5,
     });
-    expect(calls).toEqual([
-      'embed:0@0+5',
-      'embed:1@5+5',
-      'embed:2@10+2',
-      'backward:0@0+5',
-      'backward:1@5+5',
-      'backward:2@10+2',
-    ]);
+    expect(calls).toEqual(['embed:1@5+5', 'embed:2@10+2', 'backward:0@0+5', 'backward:1@5+5', 'backward:2@10+2']);
+    tf.dispose([result.loss, ...result.gradients.map((g) => g.gradient)]);
+  });
+
+  it('with inner steps (beforeLoss), embeds every chunk untaped first', () => {
+    const calls: string[] = [];
+    let seenRows = 0;
+    const result = gradCacheStep(views, {
+      embed: (x, ctx: GradCacheContext) => {
+        calls.push(`${ctx.pass}:${ctx.chunk}`);
+        return embed(x);
+      },
+      loss: ntXent,
+      variables: [conv, dense],
+      lossVariables: [head],
+      chunkSize: 5,
+      beforeLoss: (e) => {
+        seenRows = e.shape[0];
+        calls.push('beforeLoss');
+      },
+    });
+    expect(seenRows).toBe(12);
+    expect(calls).toEqual(['embed:0', 'embed:1', 'embed:2', 'beforeLoss', 'backward:0', 'backward:1', 'backward:2']);
+    tf.dispose([result.loss, ...result.gradients.map((g) => g.gradient)]);
+  });
+
+  it('a single chunk is the plain taped step: one forward pass', () => {
+    const calls: string[] = [];
+    const result = gradCacheStep(views, {
+      embed: (x, ctx: GradCacheContext) => {
+        calls.push(`${ctx.pass}:${ctx.chunk}@${ctx.start}+${x.shape[0]}`);
+        return embed(x);
+      },
+      loss: ntXent,
+      variables: [conv, dense],
+      lossVariables: [head],
+      chunkSize: 12,
+    });
+    expect(calls).toEqual(['backward:0@0+12']);
     tf.dispose([result.loss, ...result.gradients.map((g) => g.gradient)]);
   });
 

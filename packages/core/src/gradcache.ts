@@ -11,6 +11,9 @@ import { ArgumentError } from './errors';
  *   3. the loss on all embeddings, with its gradient w.r.t. the embeddings and `lossVariables`;
  *   4. re-embed each chunk with a tape and backpropagate the cached embedding gradient,
  *      accumulating the encoder's variable gradients.
+ * Without `beforeLoss`, the first chunk skips step 1: it is embedded inside step 3's tape and
+ * backpropagated from there, so k chunks cost k − 1 extra chunk forwards, not k (and one
+ * chunk costs none: the plain step).
  * The result equals the unchunked gradient exactly in exact arithmetic, for an encoder whose
  * rows do not interact. Batch norm in training mode breaks that: its statistics are per chunk
  * (as with data-parallel training without SyncBN), so chunked and unchunked steps differ; and
@@ -18,7 +21,10 @@ import { ArgumentError } from './errors';
  * `embed` gets the pass name for that (`pass === 'backward'` is the one to update them in).
  */
 export interface GradCacheOptions {
-  /** Maps one chunk of the views to its embeddings, [rows, dim]. Runs twice per chunk. */
+  /**
+   * Maps one chunk of the views to its embeddings, [rows, dim]. Runs once per chunk with a tape
+   * (`pass: 'backward'`), and before that once untaped (`'embed'`) for every cached chunk.
+   */
   embed: (views: tf.Tensor, context: GradCacheContext) => tf.Tensor;
   /** The scalar loss over all embeddings, [2N, dim], in view order. */
   loss: (embeddings: tf.Tensor) => tf.Scalar;
@@ -69,50 +75,72 @@ export function gradCacheStep(views: tf.Tensor, options: GradCacheOptions): Grad
       fix: 'pass the views batched along axis 0 (e.g. [2N, H, W, C])',
     });
   }
-  const starts: number[] = [];
-  for (let s = 0; s < rows; s += chunkSize) starts.push(s);
-  const chunkOf = (start: number) => {
-    const size = Math.min(chunkSize, rows - start);
-    return size === rows ? views : tf.slice(views, start, size);
-  };
+  const chunks: { chunk: number; start: number; size: number }[] = [];
+  for (let start = 0; start < rows; start += chunkSize) {
+    chunks.push({ chunk: chunks.length, start, size: Math.min(chunkSize, rows - start) });
+  }
+  const chunkOf = (start: number, size: number) => (size === rows ? views : tf.slice(views, start, size));
+  // Without inner steps, chunk 0 is embedded inside the loss's own tape and backpropagated
+  // from it, so only the other chunks run twice. Inner steps need every embedding before the
+  // loss, so with `beforeLoss` all chunks are cached.
+  const [first, ...rest] = chunks;
+  const taped = beforeLoss === undefined ? first : null;
+  const cached = taped === null ? chunks : rest;
+  const cachedStart = cached[0]?.start ?? rows;
+  const rowsError = (got: number) =>
+    new ArgumentError({
+      code: 'GRADCACHE_EMBED_ROWS',
+      problem: `embed returned ${got} rows for ${rows} views`,
+      fix: 'make embed map each view to one embedding row (shape [rows, dim])',
+    });
 
   // 1. Embeddings without a tape: each chunk's activations die with its tidy.
-  const embeddings = tf.tidy(() =>
-    tf.concat(
-      starts.map((start, chunk) =>
-        tf.tidy(() => embed(chunkOf(start), { pass: 'embed', chunk, start })),
-      ),
-      0,
-    ),
-  );
+  const embeddings =
+    cached.length === 0
+      ? null
+      : tf.tidy(() =>
+          tf.concat(
+            cached.map(({ chunk, start, size }) =>
+              tf.tidy(() => embed(chunkOf(start, size), { pass: 'embed', chunk, start })),
+            ),
+            0,
+          ),
+        );
   try {
-    if (embeddings.shape[0] !== rows) {
-      throw new ArgumentError({
-        code: 'GRADCACHE_EMBED_ROWS',
-        problem: `embed returned ${embeddings.shape[0]} rows for ${rows} views`,
-        fix: 'make embed map each view to one embedding row (shape [rows, dim])',
-      });
+    if (embeddings !== null && embeddings.shape[0] !== rows - cachedStart) {
+      throw rowsError(embeddings.shape[0] + cachedStart);
     }
     // 2. Inner steps on the fixed embeddings (stop-gradient: nothing is taped here).
-    beforeLoss?.(embeddings);
+    if (beforeLoss !== undefined && embeddings !== null) beforeLoss(embeddings);
 
-    // 3. Loss and its gradient w.r.t. the embeddings and the loss's own variables.
+    // 3. Loss and its gradient w.r.t. the cached embeddings, the loss's own variables and,
+    //    through the taped chunk, the encoder's variables.
+    const encoderXs = taped === null ? [] : [...variables];
+    const cachedXs = embeddings === null ? [] : [embeddings];
     const { value, grads } = tf.engine().gradients(
-      () => loss(embeddings),
-      [embeddings, ...lossVariables],
+      () => {
+        if (taped === null) return loss(embeddings as tf.Tensor);
+        const own = embed(chunkOf(taped.start, taped.size), { pass: 'backward', chunk: 0, start: 0 });
+        const all = embeddings === null ? own : tf.concat([own, embeddings], 0);
+        if (all.shape[0] !== rows) throw rowsError(all.shape[0]);
+        return loss(all);
+      },
+      [...encoderXs, ...cachedXs, ...lossVariables],
       undefined,
       true,
     );
-    const [embeddingGrad, ...lossGrads] = grads;
+    const encoderGrads = grads.slice(0, encoderXs.length);
+    const embeddingGrad = cachedXs.length === 1 ? grads[encoderXs.length] : null;
+    const lossGrads = grads.slice(encoderXs.length + cachedXs.length);
     try {
-      // 4. Re-run each chunk with a tape and inject its slice of dL/dE.
-      const sums: (tf.Tensor | null)[] = variables.map(() => null);
-      starts.forEach((start, chunk) => {
-        const size = Math.min(chunkSize, rows - start);
+      // 4. Re-run each cached chunk with a tape and inject its slice of dL/dE.
+      const sums: (tf.Tensor | null)[] = variables.map((_, i) => encoderGrads[i] ?? null);
+      for (const { chunk, start, size } of cached) {
         const partial = tf.tidy(() => {
-          const upstream = size === rows ? embeddingGrad : tf.slice(embeddingGrad, start, size);
+          const grad = embeddingGrad as tf.Tensor;
+          const upstream = size === grad.shape[0] ? grad : tf.slice(grad, start - cachedStart, size);
           return tf.engine().gradients(
-            () => tf.sum(tf.mul(embed(chunkOf(start), { pass: 'backward', chunk, start }), upstream)),
+            () => tf.sum(tf.mul(embed(chunkOf(start, size), { pass: 'backward', chunk, start }), upstream)),
             [...variables],
             undefined,
             true,
@@ -130,7 +158,7 @@ export function gradCacheStep(views: tf.Tensor, options: GradCacheOptions): Grad
             g.dispose();
           }
         });
-      });
+      }
       const gradients: VariableGradient[] = [
         ...variables.map((variable, i) => ({
           variable,
@@ -143,9 +171,9 @@ export function gradCacheStep(views: tf.Tensor, options: GradCacheOptions): Grad
       ];
       return { loss: value as tf.Scalar, gradients };
     } finally {
-      embeddingGrad.dispose();
+      embeddingGrad?.dispose();
     }
   } finally {
-    embeddings.dispose();
+    embeddings?.dispose();
   }
 }

@@ -3,8 +3,10 @@ import { stockKernel } from './stock';
 
 /**
  * Sum and Mean over the leading axes of a float32 tensor — batch-norm statistics and their
- * gradients reduce NHWC over [0, 1, 2] — as one XNNPACK matrix product, x[M, C]ᵀ·ones[M, 1]:
- * the stock wasm kernels transpose the reduced axes innermost first, 20x slower. Other axis
+ * gradients reduce NHWC over [0, 1, 2] — as one XNNPACK average pooling of x viewed as
+ * [1, M, 1, C] with an M×1 window: SIMD over the C channels, 5-6x faster than the stock
+ * kernels (which transpose the reduced axes innermost first) and than a matmul against ones
+ * (wasm runs a transposed matmul as a scalar loop). Sum is that mean times M. Other axis
  * patterns and dtypes go to the stock kernel.
  */
 export function reduceLeadingKernel(kernelName: 'Sum' | 'Mean'): tf.KernelFunc {
@@ -21,9 +23,10 @@ export function reduceLeadingKernel(kernelName: 'Sum' | 'Mean'): tf.KernelFunc {
     const cols = rest.reduce((a, b) => a * b, 1);
     const outShape = keepDims ? [...axes.map(() => 1), ...rest] : rest;
     return tf.tidy(() => {
-      // x is the transposed left operand: as the right one, XNNPACK would repack it every call.
-      const weights = tf.fill([rows, 1], kernelName === 'Mean' ? 1 / rows : 1);
-      return tf.reshape(tf.matMul(tf.reshape(x, [rows, cols]), weights, true, false), outShape);
+      const grid = tf.reshape(x, [1, rows, 1, cols]) as tf.Tensor4D;
+      // A 1×1 window is no reduction (and XNNPACK rejects it): a copy keeps the output fresh.
+      const mean = rows === 1 ? tf.clone(grid) : tf.avgPool(grid, [rows, 1], 1, 'valid');
+      return tf.reshape(kernelName === 'Mean' ? mean : tf.mul(mean, rows), outShape);
     });
   };
 }

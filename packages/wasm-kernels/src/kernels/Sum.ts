@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { reduceLeadingKernel } from '../reduce-leading';
 import { stockKernel } from '../stock';
 
-/** Sum: over leading axes (batch-norm gradients: NHWC over [0, 1, 2]) as a matmul; see reduce-leading.ts. */
+/** Sum: over leading axes (batch-norm gradients: NHWC over [0, 1, 2]) as an average pooling; see reduce-leading.ts. */
 export const sumConfig: tf.KernelConfig = {
   kernelName: tf.Sum,
   backendName: 'wasm',

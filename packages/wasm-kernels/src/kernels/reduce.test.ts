@@ -43,6 +43,26 @@ describe('Sum and Mean on wasm match the cpu backend', () => {
     });
   }
 
+  it('a batch-norm-sized reduction (65,536 rows) matches a float64 sum within 1e-5', async () => {
+    await tf.setBackend('wasm');
+    const shape = [64, 32, 32, 8];
+    const v = values(shape.reduce((a, b) => a * b), createRng(77)).map((a) => a + 3); // mean ≫ spread
+    const exact = new Float64Array(8);
+    v.forEach((a, i) => (exact[i % 8] += a));
+    const [sum, mean] = tf.tidy(() => {
+      const x = tf.tensor(v, shape);
+      return [tf.sum(x, [0, 1, 2]), tf.mean(x, [0, 1, 2])];
+    });
+    const rows = v.length / 8;
+    const s = await sum.data();
+    const m = await mean.data();
+    tf.dispose([sum, mean]);
+    for (let c = 0; c < 8; c++) {
+      expect(Math.abs(s[c] - exact[c]) / Math.abs(exact[c])).toBeLessThan(1e-5);
+      expect(Math.abs(m[c] - exact[c] / rows) / Math.abs(exact[c] / rows)).toBeLessThan(1e-5);
+    }
+  });
+
   it('int32 sums stay exact and int32', async () => {
     await tf.setBackend('wasm');
     const s = tf.sum(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), 0);
