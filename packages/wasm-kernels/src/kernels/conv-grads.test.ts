@@ -83,6 +83,54 @@ describe('conv2d gradient kernels on wasm match the cpu backend', () => {
     });
   }
 
+  // The kernel picks a formulation by shape; both must be right on every shape.
+  const pathCases: Case[] = [
+    ...cases,
+    // Two image blocks (48 + 16 images) at stride 1, and a 4×4 image where 'auto' picks 'conv'.
+    { batch: 64, size: [16, 16], channels: [32, 24], kernel: [3, 3], stride: 1, pad: 'same' },
+    { batch: 64, size: [16, 16], channels: [32, 24], kernel: [3, 3], stride: 2, pad: 'same' },
+    { batch: 64, size: [4, 4], channels: [32, 40], kernel: [3, 3], stride: 1, pad: 'same' },
+  ];
+  for (const [i, c] of pathCases.entries()) {
+    const name = `both filter-gradient paths: batch ${c.batch}, ${c.size.join('x')}x${c.channels[0]} → ${c.channels[1]}, kernel ${c.kernel.join('x')}, stride ${c.stride}, ${c.pad}`;
+    it(name, async () => {
+      const r = createRng(300 + i);
+      const xShape: [number, number, number, number] = [c.batch, ...c.size, c.channels[0]];
+      const filterShape: [number, number, number, number] = [...c.kernel, ...c.channels];
+      const xv = values(xShape.reduce((a, b) => a * b), r.fork('x'));
+      const dyShape = tf.backend_util.computeConv2DInfo(xShape, filterShape, c.stride, 1, c.pad);
+      const dyDims: [number, number, number, number] = [c.batch, dyShape.outHeight, dyShape.outWidth, c.channels[1]];
+      const dyv = values(dyDims.reduce((a, b) => a * b), r.fork('dy'));
+      const inputs = () => [tf.tensor4d(xv, xShape), tf.tensor4d(dyv, dyDims)] as const;
+      const [reference] = await on('cpu', () =>
+        tf.tidy(() => {
+          const [x, dy] = inputs();
+          return [tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, c.stride, c.pad), dy)))(tf.zeros(filterShape))];
+        }),
+      );
+      const [gemm, conv] = await on('wasm', () =>
+        tf.tidy(() => {
+          const [x, dy] = inputs();
+          return (['gemm', 'conv'] as const).map((path) =>
+            conv2DBackpropFilter(x, dy, filterShape, c.stride, c.pad, 'NHWC', undefined, path),
+          );
+        }),
+      );
+      expect(relativeError(gemm, reference)).toBeLessThan(1e-4);
+      expect(relativeError(conv, reference)).toBeLessThan(1e-4);
+    });
+  }
+
+  it('the gemm filter gradient leaves no tensor behind', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.randomNormal([8, 9, 9, 5]) as tf.Tensor4D;
+    const dy = tf.randomNormal([8, 5, 5, 6]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) conv2DBackpropFilter(x, dy, [3, 3, 5, 6], 2, 'same', 'NHWC', undefined, 'gemm').dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, dy]);
+  });
+
   it('the kernels are the ones registered (stock wasm has no Conv2DBackpropFilter)', () => {
     expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')?.kernelFunc).toBeDefined();
     expect(registerWasmTrainingKernels()).toEqual([
