@@ -121,7 +121,9 @@ function trainingBatchNorm(x: tf.Tensor4D, bn: BatchNorm, mode: NormMode, m: num
   const { epsilon, momentum } = bn.config;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const { mean, variance } = tf.moments(xIn, [0, 1, 2]);
+    // tf.moments, with (x − μ)² as one squaredDifference pass instead of sub + square.
+    const mean = tf.mean(xIn, [0, 1, 2]);
+    const variance = tf.mean(tf.squaredDifference(xIn, mean), [0, 1, 2]);
     if (mode.updateStats) mode.updates.push(...runningStatUpdates(bn, mean, variance, m, momentum));
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const scale = tf.mul(gamma, invStd);

@@ -154,3 +154,54 @@ function writeDyGrid(
     }
   }
 }
+
+/**
+ * dW for small images, where the shifted-window grid wastes too much: the same phase buffer,
+ * gathered into exact patches (im2col, [kH·kW·cIn, n·oH·oW]) and multiplied by dy seen as
+ * [n·oH·oW, cOut] in one XNNPACK product. The gather copies kH·kW times x's size (over stride²),
+ * cheap next to the product when oH·oW is small.
+ */
+export function filterGradIm2col(
+  backend: WasmBackendInternals,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  g: FilterGradGeometry,
+): tf.TensorInfo {
+  const { hq, wq, phasesH, phasesW } = grid(g);
+  const cells = hq * wq;
+  const phaseSize = g.cIn * g.n * cells;
+  const outputs = g.n * g.oH * g.oW;
+  const phases = backend.makeOutput([phasesH * phasesW * phaseSize], 'float32');
+  const patches = backend.makeOutput([g.kH * g.kW * g.cIn, outputs], 'float32');
+  try {
+    const p = backend.typedArrayFromHeap(phases);
+    writePhases(p, backend.typedArrayFromHeap(x), g, 0, g.n, hq, wq);
+    const out = backend.typedArrayFromHeap(patches);
+    let o = 0;
+    for (let kh = 0; kh < g.kH; kh++) {
+      for (let kw = 0; kw < g.kW; kw++) {
+        const phase = (kh % g.strideH) * phasesW + (kw % g.strideW);
+        const shift = Math.floor(kh / g.strideH) * wq + Math.floor(kw / g.strideW);
+        for (let c = 0; c < g.cIn; c++) {
+          const channel = phase * phaseSize + c * g.n * cells + shift;
+          for (let image = 0; image < g.n; image++) {
+            for (let i = 0; i < g.oH; i++) {
+              const from = channel + image * cells + i * wq;
+              for (let j = 0; j < g.oW; j++) out[o++] = p[from + j];
+            }
+          }
+        }
+      }
+    }
+    const dy2d = { dataId: dy.dataId, shape: [outputs, g.cOut], dtype: dy.dtype };
+    const product = tf.getKernel(tf.BatchMatMul, 'wasm')!.kernelFunc({
+      inputs: { a: patches, b: dy2d } as unknown as tf.NamedTensorInfoMap,
+      attrs: { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap,
+      backend: backend as unknown as tf.KernelBackend,
+    }) as tf.TensorInfo;
+    return { ...product, shape: [g.kH, g.kW, g.cIn, g.cOut] };
+  } finally {
+    backend.disposeData(phases.dataId);
+    backend.disposeData(patches.dataId);
+  }
+}

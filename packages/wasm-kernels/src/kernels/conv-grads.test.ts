@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { on, relativeError, values } from '../../test/helpers';
 import { registerWasmTrainingKernels } from '../register';
 import { conv2DBackpropFilter } from './Conv2DBackpropFilter';
-import { conv2DBackpropInput } from './Conv2DBackpropInput';
+import { clearRotatedFilterCache, conv2DBackpropInput } from './Conv2DBackpropInput';
 
 registerWasmTrainingKernels();
 
@@ -86,13 +86,13 @@ describe('conv2d gradient kernels on wasm match the cpu backend', () => {
   // The kernel picks a formulation by shape; both must be right on every shape.
   const pathCases: Case[] = [
     ...cases,
-    // Two image blocks (48 + 16 images) at stride 1, and a 4×4 image where 'auto' picks 'conv'.
+    // Two image blocks (48 + 16 images) for 'gemm' at stride 1, and a 4×4 image ('auto': im2col).
     { batch: 64, size: [16, 16], channels: [32, 24], kernel: [3, 3], stride: 1, pad: 'same' },
     { batch: 64, size: [16, 16], channels: [32, 24], kernel: [3, 3], stride: 2, pad: 'same' },
     { batch: 64, size: [4, 4], channels: [32, 40], kernel: [3, 3], stride: 1, pad: 'same' },
   ];
   for (const [i, c] of pathCases.entries()) {
-    const name = `both filter-gradient paths: batch ${c.batch}, ${c.size.join('x')}x${c.channels[0]} → ${c.channels[1]}, kernel ${c.kernel.join('x')}, stride ${c.stride}, ${c.pad}`;
+    const name = `all filter-gradient paths: batch ${c.batch}, ${c.size.join('x')}x${c.channels[0]} → ${c.channels[1]}, kernel ${c.kernel.join('x')}, stride ${c.stride}, ${c.pad}`;
     it(name, async () => {
       const r = createRng(300 + i);
       const xShape: [number, number, number, number] = [c.batch, ...c.size, c.channels[0]];
@@ -108,18 +108,49 @@ describe('conv2d gradient kernels on wasm match the cpu backend', () => {
           return [tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, c.stride, c.pad), dy)))(tf.zeros(filterShape))];
         }),
       );
-      const [gemm, conv] = await on('wasm', () =>
+      const [gemm, im2col, conv] = await on('wasm', () =>
         tf.tidy(() => {
           const [x, dy] = inputs();
-          return (['gemm', 'conv'] as const).map((path) =>
+          return (['gemm', 'im2col', 'conv'] as const).map((path) =>
             conv2DBackpropFilter(x, dy, filterShape, c.stride, c.pad, 'NHWC', undefined, path),
           );
         }),
       );
       expect(relativeError(gemm, reference)).toBeLessThan(1e-4);
+      expect(relativeError(im2col, reference)).toBeLessThan(1e-4);
       expect(relativeError(conv, reference)).toBeLessThan(1e-4);
     });
   }
+
+  it('the input gradient follows a variable through assign, and drops cached filters with their source', async () => {
+    await tf.setBackend('wasm');
+    clearRotatedFilterCache();
+    const r = createRng(9);
+    const dy = tf.tensor4d(values(2 * 3 * 3 * 4, r.fork('dy')), [2, 3, 3, 4]);
+    const w1Values = values(3 * 3 * 3 * 4, r.fork('w1'));
+    const w1 = tf.tensor4d(w1Values, [3, 3, 3, 4]);
+    const w2 = tf.tensor4d(values(3 * 3 * 3 * 4, r.fork('w2')), [3, 3, 3, 4]);
+    const before = tf.memory().numTensors;
+    const init = tf.tensor4d(w1Values, [3, 3, 3, 4]); // a buffer of its own (clone would share w1's)
+    const v = tf.variable(init);
+    init.dispose(); // v now holds the only reference to its first buffer
+    const dxOf = (w: tf.Tensor4D) => conv2DBackpropInput(dy, w, [2, 6, 6, 3], 2, 'same', 'NHWC');
+    const first = dxOf(v);
+    const cached = tf.memory().numTensors;
+    v.assign(w2);
+    const second = dxOf(v);
+    // The assign freed v's first buffer, so its four phase entries went and four for the new
+    // buffer came: the count grew by `second` only.
+    expect(tf.memory().numTensors).toBe(cached + 1);
+    const [expectFirst, expectSecond] = [tf.conv2dTranspose(dy, w1, [2, 6, 6, 3], 2, 'same'), tf.conv2dTranspose(dy, w2, [2, 6, 6, 3], 2, 'same')];
+    expect(relativeError(await first.data() as Float32Array, await expectFirst.data() as Float32Array)).toBeLessThan(1e-5);
+    expect(relativeError(await second.data() as Float32Array, await expectSecond.data() as Float32Array)).toBeLessThan(1e-5);
+    tf.dispose([first, second, expectFirst, expectSecond, v]);
+    dxOf(w1).dispose(); // evicts v's entries, caches w1's
+    clearRotatedFilterCache();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([dy, w1, w2]);
+  });
 
   it('the gemm filter gradient leaves no tensor behind', async () => {
     await tf.setBackend('wasm');
