@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { resnet18 } from '@selfsup/backbones';
 import { activate, MemoryPeak, mib, parseBenchArgs, randomViews } from './setup';
-import { findTorchPython, runTorchReference } from './torch';
+import { TorchBracket } from './torch';
 
 const args = parseBenchArgs();
 const backendLabel = await activate(args);
@@ -32,6 +32,8 @@ async function extract(): Promise<void> {
 
 console.log(`feature extraction: ResNet-18 (CIFAR stem), eval mode, ${args.batch} images in chunks of ${chunk}`);
 console.log(`backend: ${backendLabel}`);
+const torch = new TorchBracket(args.torch, { mode: 'features', batch: args.batch, steps: args.steps, warmup: args.warmup, threads: args.threads });
+torch.measure();
 for (let i = 0; i < args.warmup; i++) await extract();
 const times: number[] = [];
 for (let i = 0; i < args.steps; i++) {
@@ -44,11 +46,5 @@ const perSec = args.batch / (ms / 1000);
 const heap = peak.wasmHeap();
 console.log(`tfjs:    ${perSec.toFixed(1)} images/s, ${ms.toFixed(0)} ms per ${args.batch} images (mean of ${args.steps} after ${args.warmup} warm-up)`);
 console.log(`         peak memory: tensors ${mib(peak.tensorBytes)}, ${heap === null ? '' : `wasm heap ${mib(heap)}, `}process RSS ${mib(peak.rss)}`);
-const python = args.torch ? findTorchPython() : null;
-if (python === null) {
-  console.log(args.torch ? 'PyTorch: not run (no python3 here can import torch, torchvision)' : 'PyTorch: skipped (--no-torch)');
-} else {
-  const ref = runTorchReference(python, { mode: 'features', batch: args.batch, steps: args.steps, warmup: args.warmup, threads: args.threads });
-  console.log(`PyTorch: ${ref.views_per_s.toFixed(1)} images/s, ${ref.ms_per_step.toFixed(0)} ms per ${args.batch} images (torch ${ref.torch}, ${ref.threads} threads), peak RSS ${mib(ref.peak_rss_bytes)}`);
-  console.log(`ratio to PyTorch: ${(perSec / ref.views_per_s).toFixed(2)}`);
-}
+torch.measure();
+for (const line of torch.report(perSec, 'images/s', args.torch)) console.log(line);

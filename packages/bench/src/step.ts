@@ -11,7 +11,7 @@ import { resnet18 } from '@selfsup/backbones';
 import { infoNCE, mlpHead } from '@selfsup/losses';
 import { sgd } from '@selfsup/optim';
 import { activate, MemoryPeak, mib, parseBenchArgs, profileKernels, randomViews } from './setup';
-import { findTorchPython, runTorchReference } from './torch';
+import { TorchBracket } from './torch';
 
 const args = parseBenchArgs();
 const backendLabel = await activate(args);
@@ -62,6 +62,8 @@ function step(): tf.Scalar {
 console.log(`SimCLR step: ResNet-18 (CIFAR stem) + head 512-512-128, NT-Xent τ=0.5, SGD; 2N=${args.batch}` +
   `${args.chunk > 0 ? `, GradCache chunks of ${args.chunk}` : ', unchunked'}`);
 console.log(`backend: ${backendLabel}`);
+const torch = new TorchBracket(args.torch, { mode: 'step', batch: args.batch, steps: args.steps, warmup: args.warmup, threads: args.threads });
+torch.measure();
 for (let i = 0; i < args.warmup; i++) {
   const l = step();
   await l.data();
@@ -84,14 +86,8 @@ for (let i = 0; i < args.steps; i++) {
 const ms = times.reduce((a, b) => a + b, 0) / times.length;
 const viewsPerSec = args.batch / (ms / 1000);
 const heap = peak.wasmHeap();
-console.log(`tfjs:    ${viewsPerSec.toFixed(2)} views/s, ${ms.toFixed(0)} ms/step (mean of ${args.steps} after ${args.warmup} warm-up), loss ${lastLoss.toFixed(4)}`);
+console.log(`tfjs:    ${viewsPerSec.toFixed(2)} views/s, ${ms.toFixed(0)} ms/step (mean of ${args.steps} after ${args.warmup} warm-up; steps ${times.map((t) => (t / 1000).toFixed(1)).join(', ')} s), loss ${lastLoss.toFixed(4)}`);
 console.log(`         peak memory: tensors ${mib(peak.tensorBytes)}, ${heap === null ? '' : `wasm heap ${mib(heap)}, `}process RSS ${mib(peak.rss)}`);
 
-const python = args.torch ? findTorchPython() : null;
-if (python === null) {
-  console.log(args.torch ? 'PyTorch: not run (no python3 here can import torch, torchvision)' : 'PyTorch: skipped (--no-torch)');
-} else {
-  const ref = runTorchReference(python, { mode: 'step', batch: args.batch, steps: args.steps, warmup: args.warmup, threads: args.threads });
-  console.log(`PyTorch: ${ref.views_per_s.toFixed(2)} views/s, ${ref.ms_per_step.toFixed(0)} ms/step (torch ${ref.torch}, ${ref.threads} threads, unchunked), peak RSS ${mib(ref.peak_rss_bytes)}`);
-  console.log(`ratio to PyTorch: ${(viewsPerSec / ref.views_per_s).toFixed(2)}`);
-}
+torch.measure();
+for (const line of torch.report(viewsPerSec, 'views/s', args.torch)) console.log(line);

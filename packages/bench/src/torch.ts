@@ -38,3 +38,40 @@ export function runTorchReference(
   const line = out.stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as TorchResult;
 }
+
+/**
+ * The PyTorch reference on both sides of the tfjs timing. A shared machine's speed drifts by
+ * tens of percent within minutes, so the ratio is taken against the mean of a run just before
+ * and one just after, and both are printed; their spread says how much to trust it.
+ */
+export class TorchBracket {
+  readonly python: string | null;
+  private readonly runs: TorchResult[] = [];
+
+  constructor(
+    enabled: boolean,
+    private readonly args: Parameters<typeof runTorchReference>[1],
+  ) {
+    this.python = enabled ? findTorchPython() : null;
+  }
+
+  /** Runs the reference once (call before and after the tfjs timing). */
+  measure(): void {
+    if (this.python !== null) this.runs.push(runTorchReference(this.python, this.args));
+  }
+
+  /** The lines to print: each run, and the ratio of `tfjsPerSecond` to their mean. */
+  report(tfjsPerSecond: number, unit: string, enabled: boolean): string[] {
+    if (this.python === null) {
+      return [enabled ? 'PyTorch: not run (no python3 here can import torch, torchvision)' : 'PyTorch: skipped (--no-torch)'];
+    }
+    const lines = this.runs.map(
+      (r, i) =>
+        `PyTorch ${i === 0 ? 'before' : 'after '}: ${r.views_per_s.toFixed(2)} ${unit}, ${r.ms_per_step.toFixed(0)} ms per ${this.args.batch} ` +
+        `(torch ${r.torch}, ${r.threads} threads${this.args.mode === 'step' ? ', unchunked' : ''}), peak RSS ${(r.peak_rss_bytes / 2 ** 20).toFixed(0)} MiB`,
+    );
+    const mean = this.runs.reduce((a, r) => a + r.views_per_s, 0) / this.runs.length;
+    lines.push(`ratio to PyTorch: ${(tfjsPerSecond / mean).toFixed(2)}`);
+    return lines;
+  }
+}
