@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { VariableGradient } from './contracts';
 import { ArgumentError } from './errors';
+import { gradientsFreeingEarly } from './tape';
 
 /**
  * GradCache (Gao et al. 2021): a contrastive step over a batch too big to backpropagate at once.
@@ -117,7 +118,7 @@ export function gradCacheStep(views: tf.Tensor, options: GradCacheOptions): Grad
     //    through the taped chunk, the encoder's variables.
     const encoderXs = taped === null ? [] : [...variables];
     const cachedXs = embeddings === null ? [] : [embeddings];
-    const { value, grads } = tf.engine().gradients(
+    const { value, grads } = gradientsFreeingEarly(
       () => {
         if (taped === null) return loss(embeddings as tf.Tensor);
         const own = embed(chunkOf(taped.start, taped.size), { pass: 'backward', chunk: 0, start: 0 });
@@ -126,7 +127,6 @@ export function gradCacheStep(views: tf.Tensor, options: GradCacheOptions): Grad
         return loss(all);
       },
       [...encoderXs, ...cachedXs, ...lossVariables],
-      undefined,
       true,
     );
     const encoderGrads = grads.slice(0, encoderXs.length);
@@ -139,10 +139,9 @@ export function gradCacheStep(views: tf.Tensor, options: GradCacheOptions): Grad
         const partial = tf.tidy(() => {
           const grad = embeddingGrad as tf.Tensor;
           const upstream = size === grad.shape[0] ? grad : tf.slice(grad, start - cachedStart, size);
-          return tf.engine().gradients(
+          return gradientsFreeingEarly(
             () => tf.sum(tf.mul(embed(chunkOf(start, size), { pass: 'backward', chunk, start }), upstream)),
             [...variables],
-            undefined,
             true,
           );
         });

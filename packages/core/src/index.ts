@@ -19,3 +19,4 @@ export type {
   VariableGradient,
 } from './contracts';
 export { gradCacheStep, type GradCacheContext, type GradCacheOptions, type GradCacheResult } from './gradcache';
+export { gradientsFreeingEarly } from './tape';
