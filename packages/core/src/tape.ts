@@ -33,8 +33,7 @@ function internals(): EngineInternals | null {
     typeof engine.startTape === 'function' &&
     typeof engine.endTape === 'function' &&
     engine.state !== undefined &&
-    'activeTape' in engine.state &&
-    engine.state.gradientDepth === 0;
+    engine.state.gradientDepth === 0; // activeTape is set by startTape; it may not exist yet
   return ok ? (engine as EngineInternals) : null;
 }
 
