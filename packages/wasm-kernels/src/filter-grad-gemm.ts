@@ -36,9 +36,20 @@ export interface FilterGradGeometry {
   left: number;
 }
 
+/**
+ * Grid cells per image along one axis. At stride 1 the grid can stop at the end of x when the
+ * far padding is no wider than the near one: a window running past a row then lands in the next
+ * row's (or image's) near padding, zero as the far padding would be.
+ */
+function gridLength(out: number, kernel: number, stride: number, size: number, near: number): number {
+  const full = out + Math.floor((kernel - 1) / stride);
+  const far = out + kernel - 1 - size - near;
+  return stride === 1 && far <= near ? near + size : full;
+}
+
 function grid(g: FilterGradGeometry) {
-  const hq = g.oH + Math.floor((g.kH - 1) / g.strideH);
-  const wq = g.oW + Math.floor((g.kW - 1) / g.strideW);
+  const hq = gridLength(g.oH, g.kH, g.strideH, g.h, g.top);
+  const wq = gridLength(g.oW, g.kW, g.strideW, g.w, g.left);
   return { hq, wq, phasesH: Math.min(g.strideH, g.kH), phasesW: Math.min(g.strideW, g.kW) };
 }
 
@@ -171,7 +182,9 @@ export function filterGradIm2col(
   const cells = hq * wq;
   const phaseSize = g.cIn * g.n * cells;
   const outputs = g.n * g.oH * g.oW;
-  const phases = backend.makeOutput([phasesH * phasesW * phaseSize], 'float32');
+  // Windows may run past the last image (into zeros, as in filterGradGemm).
+  const slack = Math.floor((g.kH - 1) / g.strideH) * wq + Math.floor((g.kW - 1) / g.strideW);
+  const phases = backend.makeOutput([phasesH * phasesW * phaseSize + slack], 'float32');
   const patches = backend.makeOutput([g.kH * g.kW * g.cIn, outputs], 'float32');
   try {
     const p = backend.typedArrayFromHeap(phases);
