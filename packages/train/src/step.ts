@@ -25,7 +25,8 @@ export type StepResult = {
  * - unchunked: one taped forward; the parametric head's inner steps run on stop-gradient
  *   features inside it, then the loss through the fitted head;
  * - chunked (`chunkSize` < 2N): GradCache from @selfsup/core — embed without a tape, inner head
- *   steps, loss gradient w.r.t. the embeddings, re-run each chunk with a tape. Batch-norm
+ *   steps, loss gradient w.r.t. the embeddings, re-run each chunk with a tape (for `joint`, the
+ *   first chunk runs once, inside the loss's tape). Batch-norm
  *   statistics are then per chunk, and the running ones move in the re-run only.
  */
 export function contrastiveStep(
@@ -53,13 +54,18 @@ export function contrastiveStep(
         lossVariables: headVars,
         embed: (chunk, { pass }) =>
           backbone.apply(chunk as ImageBatch, { training: true, updateStats: pass === 'backward' }),
-        beforeLoss: (h) => {
-          innerLosses = tf.tidy(() => {
-            const [h1, h2] = split(h);
-            return objective.headStep(h1, h2);
-          });
-          if (innerLosses) tf.keep(innerLosses);
-        },
+        // Only a scheme with inner head steps needs every embedding before the loss; without
+        // them GradCache embeds the first chunk inside the loss's tape (one forward fewer).
+        beforeLoss:
+          objective.scheme === 'joint'
+            ? undefined
+            : (h) => {
+                innerLosses = tf.tidy(() => {
+                  const [h1, h2] = split(h);
+                  return objective.headStep(h1, h2);
+                });
+                if (innerLosses) tf.keep(innerLosses);
+              },
         loss: (h) => {
           const [h1, h2] = split(h);
           return objective.loss(h1, h2, { training: true });
