@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -182,7 +182,9 @@ async function withLock(dir: string, fn: () => Promise<void>, staleMs = 6 * 60 *
   for (;;) {
     try {
       await mkdir(lock);
-      await writeFile(owner, JSON.stringify({ pid: process.pid, host: hostname() }));
+      // Written whole or not at all: a waiter may read it at any moment.
+      await writeFile(`${owner}.tmp`, JSON.stringify({ pid: process.pid, host: hostname() }));
+      await rename(`${owner}.tmp`, owner);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -201,7 +203,9 @@ async function isStale(lock: string, owner: string, staleMs: number): Promise<bo
   const info = await stat(lock).catch(() => null);
   if (!info) return false; // just released: retry at once
   const age = Date.now() - info.mtimeMs;
-  const who = await readFile(owner, 'utf8').then((text) => JSON.parse(text) as { pid: number; host: string }, () => null);
+  const who = await readFile(owner, 'utf8')
+    .then((text) => JSON.parse(text) as { pid: number; host: string })
+    .catch(() => null); // missing, or (from an older writer) half-written
   if (!who) return age > 10_000; // owner file not written yet, or its writer died right away
   if (who.host !== hostname()) return age > staleMs;
   try {

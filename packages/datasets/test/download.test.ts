@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { c as createTar } from 'tar';
@@ -192,5 +192,17 @@ describe('official archives through a mirror (generated full-size files)', () =>
     expect(a).toBe(b);
     expect(server.hits['/fashion/t10k-images-idx3-ubyte.gz']).toBe(before + 1);
     expect(await readdir(join(cacheDir, 'fashion-mnist'))).toEqual(['raw']); // the lock is gone
+  }, 60_000);
+
+  it('a waiter that finds a half-written owner file keeps waiting, then fetches', async () => {
+    const cacheDir = join(tmp.dir, 'cache-half-written');
+    const lock = join(cacheDir, 'fashion-mnist', '.lock');
+    await mkdir(lock, { recursive: true });
+    await writeFile(join(lock, 'owner.json'), '{"pid": '); // an owner caught mid-write
+    const md5s = Object.fromEntries(Object.entries(gz).map(([name, bytes]) => [name, md5(bytes)]));
+    const fetching = fetchDataset('fashion-mnist', { cacheDir, mirror: { baseUrl: `${server.url}/fashion`, md5: md5s } });
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // two polls of the lock
+    await rm(lock, { recursive: true, force: true }); // the owner finishes
+    await expect(fetching).resolves.toBe(join(cacheDir, 'fashion-mnist', 'raw'));
   }, 60_000);
 });
