@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { gradCacheStep, type GradCacheContext } from './gradcache';
 import './gradients';
 import { createRng } from './rng';
+import { relativeError } from './test-helpers';
 import { expectNoTensorLeak } from './testing';
 
 beforeAll(async () => {
@@ -41,15 +42,6 @@ async function arrays(grads: { gradient: tf.Tensor }[]): Promise<Float32Array[]>
   return Promise.all(grads.map((g) => g.gradient.data() as Promise<Float32Array>));
 }
 
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 describe('gradCacheStep', () => {
   it.each([1, 3, 5, 12])('chunks of %i give the unchunked gradients (1e-5 relative)', async (chunkSize) => {

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import './gradients';
 import { createRng } from './rng';
 import { gradientsFreeingEarly } from './tape';
+import { relativeError } from './test-helpers';
 import { expectNoTensorLeak } from './testing';
 
 beforeAll(async () => {
@@ -30,15 +31,6 @@ function model(): tf.Scalar {
   return tf.sum(tf.add(square(z) as tf.Tensor, tf.mul(h, h)));
 }
 
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
 
 describe('gradientsFreeingEarly', () => {
   it("gives tfjs' own gradients and value", async () => {

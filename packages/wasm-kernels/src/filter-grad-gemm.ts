@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, matMulAtOffset, type WasmBackendInternals } from './heap-matmul';
+import { heapOffset, matMul, matMulAtOffset, type WasmBackendInternals } from './heap-matmul';
 
 /**
  * The filter gradient of a stride-s NHWC conv2d as kH·kW matrix products that read shifted
@@ -207,11 +207,7 @@ export function filterGradIm2col(
       }
     }
     const dy2d = { dataId: dy.dataId, shape: [outputs, g.cOut], dtype: dy.dtype };
-    const product = tf.getKernel(tf.BatchMatMul, 'wasm')!.kernelFunc({
-      inputs: { a: patches, b: dy2d } as unknown as tf.NamedTensorInfoMap,
-      attrs: { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap,
-      backend: backend as unknown as tf.KernelBackend,
-    }) as tf.TensorInfo;
+    const product = matMul(backend, patches, dy2d);
     return { ...product, shape: [g.kH, g.kW, g.cIn, g.cOut] };
   } finally {
     backend.disposeData(phases.dataId);

@@ -40,13 +40,18 @@ export function matMulAtOffset(
 ): tf.TensorInfo {
   const view = backend.makeOutput([rows, cols], 'float32', byteOffset);
   try {
-    return tf.getKernel(tf.BatchMatMul, 'wasm')!.kernelFunc({
-      inputs: { a: view, b } as unknown as tf.NamedTensorInfoMap,
-      attrs: { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap,
-      backend: backend as unknown as tf.KernelBackend,
-    }) as tf.TensorInfo;
+    return matMul(backend, view, b);
   } finally {
     backend.wasm.tfjs.disposeData(backend.dataIdMap.get(view.dataId).id);
     backend.dataIdMap.delete(view.dataId);
   }
+}
+
+/** a · b (2-D, no transposes) on the backend's own BatchMatMul kernel: XNNPACK, threaded. */
+export function matMul(backend: WasmBackendInternals, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+  return tf.getKernel(tf.BatchMatMul, 'wasm')!.kernelFunc({
+    inputs: { a, b } as unknown as tf.NamedTensorInfoMap,
+    attrs: { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap,
+    backend: backend as unknown as tf.KernelBackend,
+  }) as tf.TensorInfo;
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { wasmInternals as heapBackend } from './heap-matmul';
 
 /**
  * Data movement written in JS over the wasm heap, for the layouts where wasm's Transpose (a
@@ -6,17 +7,6 @@ import * as tf from '@tensorflow/tfjs-core';
  * activation, and moving the innermost axis outermost 35 ms. Every function falls back to
  * tf.transpose on backends without a heap.
  */
-interface WasmHeapBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-function heapBackend(): WasmHeapBackend | null {
-  const backend = tf.backend() as unknown as Partial<WasmHeapBackend>;
-  return typeof backend.typedArrayFromHeap === 'function' && typeof backend.makeOutput === 'function'
-    ? (backend as WasmHeapBackend)
-    : null;
-}
 
 /** The tensor's values: a view of the wasm heap (no copy), or a copy elsewhere. */
 export function heapView(t: tf.Tensor): Float32Array {
