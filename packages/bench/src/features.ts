@@ -47,4 +47,4 @@ const heap = peak.wasmHeap();
 console.log(`tfjs:    ${perSec.toFixed(1)} images/s, ${ms.toFixed(0)} ms per ${args.batch} images (mean of ${args.steps} after ${args.warmup} warm-up)`);
 console.log(`         peak memory: tensors ${mib(peak.tensorBytes)}, ${heap === null ? '' : `wasm heap ${mib(heap)}, `}process RSS ${mib(peak.rss)}`);
 torch.measure();
-for (const line of torch.report(perSec, 'images/s', args.torch)) console.log(line);
+for (const line of torch.report(perSec, 'images/s')) console.log(line);

@@ -80,4 +80,4 @@ console.log(`tfjs:    ${viewsPerSec.toFixed(2)} views/s, ${ms.toFixed(0)} ms/ste
 console.log(`         peak memory: tensors ${mib(peak.tensorBytes)}, ${heap === null ? '' : `wasm heap ${mib(heap)}, `}process RSS ${mib(peak.rss)}`);
 
 torch.measure();
-for (const line of torch.report(viewsPerSec, 'views/s', args.torch)) console.log(line);
+for (const line of torch.report(viewsPerSec, 'views/s')) console.log(line);

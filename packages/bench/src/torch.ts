@@ -49,7 +49,7 @@ export class TorchBracket {
   private readonly runs: TorchResult[] = [];
 
   constructor(
-    enabled: boolean,
+    private readonly enabled: boolean,
     private readonly args: Parameters<typeof runTorchReference>[1],
   ) {
     this.python = enabled ? findTorchPython() : null;
@@ -61,9 +61,9 @@ export class TorchBracket {
   }
 
   /** The lines to print: each run, and the ratio of `tfjsPerSecond` to their mean. */
-  report(tfjsPerSecond: number, unit: string, enabled: boolean): string[] {
+  report(tfjsPerSecond: number, unit: string): string[] {
     if (this.python === null) {
-      return [enabled ? 'PyTorch: not run (no python3 here can import torch, torchvision)' : 'PyTorch: skipped (--no-torch)'];
+      return [this.enabled ? 'PyTorch: not run (no python3 here can import torch, torchvision)' : 'PyTorch: skipped (--no-torch)'];
     }
     const lines = this.runs.map(
       (r, i) =>
