@@ -85,6 +85,18 @@ describe('gradientsFreeingEarly', () => {
     });
   });
 
+  it('an f that throws midway leaves no saved tensor behind', () => {
+    const before = tf.memory().numTensors;
+    expect(() =>
+      gradientsFreeingEarly(() => {
+        const h = square(tf.matMul(input, w1)) as tf.Tensor; // saves a tensor on the tape
+        if (h.shape[0] === 5) throw new Error('embed failed');
+        return tf.sum(h);
+      }, [w1]),
+    ).toThrow(/embed failed/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('says so when f does not depend on xs, and leaves no tensor behind', () => {
     const before = tf.memory().numTensors;
     expect(() => gradientsFreeingEarly(() => tf.sum(input), [w1])).toThrow(/encloses all operations/);

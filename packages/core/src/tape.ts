@@ -116,15 +116,16 @@ export function gradientsFreeingEarly<T extends tf.Tensor>(
   if (engine === null) {
     return tf.engine().gradients(f, xs, undefined, allowNoGradients) as { value: T; grads: tf.Tensor[] };
   }
-  const y = engine.scopedRun(
-    () => engine.startTape(),
-    () => engine.endTape(),
-    () => tf.tidy('forward', f),
-  );
-  const tape = engine.state.activeTape ?? [];
-  const nodes = nodesFromXsToY(tape, xs, y);
+  let y: T | undefined;
   let done = false;
   try {
+    y = engine.scopedRun(
+      () => engine.startTape(),
+      () => engine.endTape(),
+      () => tf.tidy('forward', f),
+    );
+    const value = y;
+    const nodes = nodesFromXsToY(engine.state.activeTape ?? [], xs, value);
     if (!allowNoGradients && nodes.length === 0 && xs.length > 0) {
       throw new Error(
         'Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed ' +
@@ -133,7 +134,7 @@ export function gradientsFreeingEarly<T extends tf.Tensor>(
     }
     return tf.tidy('backward', () => {
       const store = new GradientStore();
-      store.set(y.id, tf.ones(y.shape));
+      store.set(value.id, tf.ones(value.shape));
       const requested = new Set(xs.map((x) => x.id));
       for (let i = nodes.length - 1; i >= 0; i--) {
         const node = nodes[i];
@@ -167,11 +168,12 @@ export function gradientsFreeingEarly<T extends tf.Tensor>(
         node.saved?.forEach((t) => t.dispose());
       }
       done = true;
-      return { value: y, grads: xs.map((x) => store.get(x.id)) };
+      return { value, grads: xs.map((x) => store.get(x.id)) };
     });
   } finally {
-    if (!done) y.dispose();
-    tape.forEach((node) => node.saved?.forEach((t) => t.dispose()));
+    // Also when f or a gradient threw: the tape's saved tensors are kept clones nobody else frees.
+    if (!done) y?.dispose();
+    (engine.state.activeTape ?? []).forEach((node) => node.saved?.forEach((t) => t.dispose()));
     engine.state.activeTape = null;
   }
 }
