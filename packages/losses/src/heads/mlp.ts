@@ -127,7 +127,7 @@ export function mlpHead(options: MlpHeadOptions): ProjectionHead {
       if (layer.bias) x = tf.add(x, read(layer.bias));
       if (layer.bn) {
         const affine = layer.bn.gamma && layer.bn.beta ? { gamma: read(layer.bn.gamma), beta: read(layer.bn.beta) } : null;
-        x = batchNorm(x, layer.bn, affine, { training, update, momentum, epsilon });
+        x = batchNorm(x, layer.bn, affine, { training, update, momentum: applyOptions.statisticsMomentum ?? momentum, epsilon });
       }
       if (!last) x = tf.relu(x);
       outputs.push(x);

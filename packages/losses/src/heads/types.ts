@@ -7,6 +7,11 @@ export interface HeadApplyOptions {
   /** Update batch-norm running statistics; defaults to `training`. */
   updateStatistics?: boolean;
   /**
+   * Weight of this batch in the running-statistics update, instead of the head's momentum;
+   * 1 replaces them with the batch's (for a head that is re-fitted from scratch every step).
+   */
+  statisticsMomentum?: number;
+  /**
    * The head's current parameter values enter as constants: no gradient reaches its variables
    * (stop-gradient on φ). The `parametric` objective uses this for the backbone step.
    */

@@ -19,7 +19,13 @@ export interface ParametricOptions {
   learningRate?: number;
   /** λ: the inner objective is L(θ, φ) + λ/2 Σ‖φ‖² over the head's trainable variables. Default 0. */
   weightDecay?: number;
-  /** Re-draw φ from the head's seeded initialiser before every headStep instead of warm-starting. Default false. */
+  /**
+   * Fit a fresh head every step instead of warm-starting: before every headStep, φ is re-drawn
+   * from the head's seeded initialiser and the head optimizer returns to the state it had when
+   * the objective was made (no momentum carried over); the training-mode `loss` then sets the
+   * head's batch-norm running statistics to this batch's (momentum 1), so that they describe the
+   * head that was fitted, not an average over unrelated ones. Default false.
+   */
   reset?: boolean;
 }
 
@@ -74,6 +80,9 @@ export function parametric(head: ProjectionHead, options: ParametricOptions): Co
     ownsOptimizer = true;
   }
   const inner = optimizer;
+  // The optimizer as it was before any step: what `reset` returns it to.
+  const freshState = reset ? inner.state() : undefined;
+  const statisticsMomentum = reset ? 1 : undefined;
 
   function innerLoss(h1: tf.Tensor2D, h2: tf.Tensor2D, variables: tf.Variable[]): tf.Scalar {
     // Batch statistics as in training, but running statistics move once per training step
@@ -91,14 +100,17 @@ export function parametric(head: ProjectionHead, options: ParametricOptions): Co
     temperature,
     variables: () => [],
     loss: (h1, h2, { training = true } = {}) =>
-      tf.tidy(() => infoNCE(...embedPair(head, h1, h2, { training, frozen: true }), { temperature })),
+      tf.tidy(() => infoNCE(...embedPair(head, h1, h2, { training, frozen: true, statisticsMomentum }), { temperature })),
     lossWithStats: (h1, h2, { training = true } = {}) =>
-      tf.tidy(() => infoNCEWithStats(...embedPair(head, h1, h2, { training, frozen: true }), { temperature })),
+      tf.tidy(() => infoNCEWithStats(...embedPair(head, h1, h2, { training, frozen: true, statisticsMomentum }), { temperature })),
     headStep(h1, h2) {
       const variables = head.trainableVariables();
       if (variables.length === 0) return undefined;
       requireGradients();
-      if (reset) head.reset();
+      if (freshState) {
+        head.reset();
+        inner.loadState(freshState);
+      }
       return tf.tidy(() => {
         // Detached, so that a headStep inside the caller's gradient tape adds nothing to θ's gradient.
         const [f1, f2] = [stopGradient(h1), stopGradient(h2)];
@@ -117,6 +129,7 @@ export function parametric(head: ProjectionHead, options: ParametricOptions): Co
     },
     dispose() {
       head.dispose();
+      if (freshState) tf.dispose(Object.values(freshState.tensors));
       if (ownsOptimizer) inner.dispose();
     },
   };

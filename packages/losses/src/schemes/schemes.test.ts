@@ -228,6 +228,25 @@ describe('parametric', () => {
     expect(maxExcess(snapshot(withReset.head.trainableVariables()), snapshot(warm.head.trainableVariables()))).toBeGreaterThan(1e-4);
   });
 
+  it('reset: true also returns the head optimizer to its fresh state and sets running statistics from the fitted head', () => {
+    const [h1, h2] = views().map((x) => tf.tidy(() => tf.tanh(tf.concat([x, tf.slice(x, [0, 0], [-1, 1])], 1)))) as tf.Tensor2D[];
+    const optimizer = tinySgd(0.1);
+    const objective = parametric(head(11, true), { temperature: 0.2, innerSteps: 3, reset: true, optimizer });
+    owned.push(h1, h2, objective);
+    for (let step = 0; step < 2; step++) {
+      objective.headStep(h1, h2)!.dispose();
+      tf.dispose(objective.loss(h1, h2, { training: true }));
+    }
+    // Fresh optimizer state before every step: its count is one step's K, not 2K.
+    expect(optimizer.iterations).toBe(3);
+    // Running mean of the first layer = this batch's mean pre-activation under the fitted head.
+    const [kernel, bias] = objective.head.trainableVariables();
+    const batchMean = tf.tidy(() => tf.mean(tf.add(tf.matMul(tf.concat([h1, h2]), kernel), bias), 0));
+    const runningMean = objective.head.nonTrainableVariables()[0];
+    expect(maxExcess(runningMean.dataSync(), batchMean.dataSync())).toBeLessThan(1e-5);
+    batchMean.dispose();
+  });
+
   it('{ learningRate } alone runs plain gradient descent (same result as an SGD optimizer)', () => {
     const [h1, h2] = views().map((x) => tf.tidy(() => tf.tanh(tf.concat([x, tf.slice(x, [0, 0], [-1, 1])], 1)))) as tf.Tensor2D[];
     const a = parametric(head(8), { temperature: 0.2, innerSteps: 4, learningRate: 0.1 });
