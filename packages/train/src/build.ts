@@ -104,8 +104,12 @@ function buildSchedule(config: TrainConfig, stepsPerEpoch: number, totalSteps: n
   return { schedule, peak };
 }
 
-function buildOptimizer(config: TrainConfig, lr: Schedule): Optimizer {
-  const { name, momentum, weightDecay, nesterov, betas } = config.optimizer;
+/**
+ * The backbone's optimizer, and the parametric head's when `weightDecay` is given: one recipe for
+ * both, so that head kernels get weight decay and batch norm and biases none in every scheme.
+ */
+function buildOptimizer(config: TrainConfig, lr: Schedule, weightDecay = config.optimizer.weightDecay): Optimizer {
+  const { name, momentum, nesterov, betas } = config.optimizer;
   // No weight decay on batch-norm parameters and biases, as in SimCLR.
   const groups = [{ match: BN_AND_BIAS, weightDecay: 0 }];
   switch (name) {
@@ -116,6 +120,38 @@ function buildOptimizer(config: TrainConfig, lr: Schedule): Optimizer {
     case 'adamw':
       return adamw({ lr, betas, weightDecay, groups });
   }
+}
+
+/** The trainable parts a config describes: backbone, objective (with its head) and optimizers. */
+export interface BuiltModel {
+  backbone: Backbone;
+  objective: ContrastiveObjective;
+  optimizer: Optimizer;
+  /** The parametric scheme's head optimizer. */
+  headOptimizer?: Optimizer;
+}
+
+/**
+ * Builds the model and its optimizers. The arms of a head study differ only where their configs
+ * do: the head's optimizer in `parametric` is built by the same recipe as the one that trains
+ * the head in `joint` (same parameter groups, weight decay and schedule), unless
+ * `objective.headLr` / `objective.headWeightDecay` say otherwise.
+ */
+export function buildModel(config: TrainConfig, { channels, stepsPerEpoch }: { channels: number; stepsPerEpoch: number }): BuiltModel {
+  // The schedule spans the planned epochs; maxSteps only cuts a run short.
+  const totalSteps = stepsPerEpoch * config.train.epochs;
+  const backbone = buildBackbone(config, channels);
+  const head = buildHead(config, backbone.featureDim);
+  const { schedule, peak } = buildSchedule(config, stepsPerEpoch, totalSteps);
+  const optimizer = buildOptimizer(config, schedule);
+  const { scheme, temperature, innerSteps, headLr, headWeightDecay, reset } = config.objective;
+  if (scheme === 'joint') return { backbone, objective: joint(head, { temperature }), optimizer };
+  // The head follows the backbone's schedule (scaled to headLr), indexed by the backbone's
+  // steps: its own optimizer counts K inner steps per training step.
+  const scale = headLr === undefined ? 1 : headLr / peak;
+  const headOptimizer = buildOptimizer(config, () => scale * schedule(optimizer.iterations), headWeightDecay);
+  const objective = parametric(head, { temperature, innerSteps, optimizer: headOptimizer, reset });
+  return { backbone, objective, optimizer, headOptimizer };
 }
 
 export interface BuiltRun {
@@ -141,26 +177,9 @@ export async function buildRun(
     });
   }
   const stepsPerEpoch = Math.floor(train.size / config.train.batchSize);
-  // The schedule spans the planned epochs; maxSteps only cuts a run short.
-  const totalSteps = stepsPerEpoch * config.train.epochs;
   const size = config.augment.size ?? train.height;
   const pipeline = config.augment.preset === 'simclr-cifar' ? simclrCifar({ size }) : simclrImagenet({ size });
-  const backbone = buildBackbone(config, train.channels);
-  const head = buildHead(config, backbone.featureDim);
-  const { schedule, peak } = buildSchedule(config, stepsPerEpoch, totalSteps);
-  const optimizer = buildOptimizer(config, schedule);
-  const { scheme, temperature, innerSteps, headLr, headWeightDecay, reset } = config.objective;
-  let objective: ContrastiveObjective;
-  let headOptimizer: Optimizer | undefined;
-  if (scheme === 'parametric') {
-    // The head follows the backbone's schedule (scaled to headLr), indexed by the backbone's
-    // steps: its own optimizer counts K inner steps per training step.
-    const scale = headLr === undefined ? 1 : headLr / peak;
-    headOptimizer = sgd({ lr: () => scale * schedule(optimizer.iterations), momentum: config.optimizer.momentum });
-    objective = parametric(head, { temperature, innerSteps, optimizer: headOptimizer, weightDecay: headWeightDecay, reset });
-  } else {
-    objective = joint(head, { temperature });
-  }
+  const { backbone, objective, optimizer, headOptimizer } = buildModel(config, { channels: train.channels, stepsPerEpoch });
   return {
     backend,
     datasets,

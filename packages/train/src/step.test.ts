@@ -5,7 +5,7 @@ import { createRng, type ImageBatch } from '@selfsup/core';
 import { smallConvnet } from '@selfsup/backbones';
 import { joint, mlpHead, parametric } from '@selfsup/losses';
 import { sgd } from '@selfsup/optim';
-import { contrastiveStep, type StepParts } from './step';
+import { contrastiveStep, pairedChunkLayout, type StepParts } from './step';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -49,4 +49,43 @@ describe('contrastiveStep', () => {
       }
     });
   }
+
+  it('chunks hold both views of their images (pairedChunkLayout)', () => {
+    const { order, first, second } = pairedChunkLayout(5, 4);
+    expect(Array.from(order)).toEqual([0, 1, 5, 6, 2, 3, 7, 8, 4, 9]);
+    expect(Array.from(first)).toEqual([0, 1, 4, 5, 8]);
+    expect(Array.from(second)).toEqual([2, 3, 6, 7, 9]);
+    expect(() => pairedChunkLayout(5, 3)).toThrow(/even chunk size/);
+  });
+
+  it('a chunked step feeds the backbone whole pairs: each chunk has both views of the same images', () => {
+    // Image i is constant i/20 in view 1 and i/20 + 0.5 in view 2, so rows name their image.
+    const n = 6;
+    const image = (value: number) => tf.fill([1, 8, 8, 3], value);
+    const v1 = tf.tidy(() => tf.concat(Array.from({ length: n }, (_, i) => image(i / 20)))) as ImageBatch;
+    const v2 = tf.tidy(() => tf.concat(Array.from({ length: n }, (_, i) => image(i / 20 + 0.5)))) as ImageBatch;
+    for (const scheme of ['joint', 'parametric'] as const) {
+      const parts = build(scheme);
+      const apply = parts.backbone.apply.bind(parts.backbone);
+      const chunks: number[][] = [];
+      parts.backbone.apply = (x, options) => {
+        const values = x.dataSync();
+        const size = 8 * 8 * 3;
+        chunks.push(Array.from({ length: x.shape[0] }, (_, r) => values[r * size]));
+        return apply(x, options);
+      };
+      const result = contrastiveStep(parts, v1, v2, 4);
+      expect(chunks.length).toBeGreaterThanOrEqual(3);
+      for (const chunk of chunks) {
+        const firstViews = chunk.filter((v) => v < 0.5 - 1e-6).map((v) => Math.round(v * 20));
+        const secondViews = chunk.filter((v) => v >= 0.5 - 1e-6).map((v) => Math.round((v - 0.5) * 20));
+        expect(secondViews).toEqual(firstViews);
+      }
+      tf.dispose([result.loss, ...(result.innerLosses ? [result.innerLosses] : [])]);
+      parts.backbone.dispose();
+      parts.objective.dispose();
+      parts.optimizer.dispose();
+    }
+    tf.dispose([v1, v2]);
+  });
 });

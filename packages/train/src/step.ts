@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { gradCacheStep, type ImageBatch, type Optimizer, type VariableGradient } from '@selfsup/core';
 import type { Backbone } from '@selfsup/backbones';
 import type { ContrastiveObjective } from '@selfsup/losses';
+import { TrainingError } from './errors';
 
 export interface StepParts {
   backbone: Backbone;
@@ -18,16 +19,44 @@ export type StepResult = {
 };
 
 /**
+ * Where each view goes in a chunked step: chunk c holds view 1 then view 2 of images
+ * [c·m, (c+1)·m) with m = chunkSize/2, so batch norm always sees both views of an image
+ * together. `order[row]` is the view's index in [v1; v2]; `first[i]` / `second[i]` are the rows
+ * of image i's two views.
+ */
+export function pairedChunkLayout(n: number, chunkSize: number): { order: Int32Array; first: Int32Array; second: Int32Array } {
+  if (!Number.isInteger(chunkSize) || chunkSize < 2 || chunkSize % 2 !== 0) {
+    throw new TrainingError({
+      code: 'TRAIN_BAD_CHUNK',
+      problem: `chunkSize is ${chunkSize}`,
+      fix: 'use an even chunk size (a chunk holds both views of chunkSize/2 images), e.g. 128',
+    });
+  }
+  const m = chunkSize / 2;
+  const order = new Int32Array(2 * n);
+  const first = new Int32Array(n);
+  const second = new Int32Array(n);
+  let row = 0;
+  for (let start = 0; start < n; start += m) {
+    const end = Math.min(n, start + m);
+    for (let i = start; i < end; i++, row++) [order[row], first[i]] = [i, row];
+    for (let i = start; i < end; i++, row++) [order[row], second[i]] = [n + i, row];
+  }
+  return { order, first, second };
+}
+
+/**
  * One contrastive training step on two views of a batch. Both views go through the backbone as
  * one batch of 2N (batch-norm statistics over all views), so a chunked step with
  * `chunkSize = 2N` computes exactly what the unchunked one does.
  *
  * - unchunked: one taped forward; the parametric head's inner steps run on stop-gradient
  *   features inside it, then the loss through the fitted head;
- * - chunked (`chunkSize` < 2N): GradCache from @selfsup/core — embed without a tape, inner head
- *   steps, loss gradient w.r.t. the embeddings, re-run each chunk with a tape (for `joint`, the
- *   first chunk runs once, inside the loss's tape). Batch-norm
- *   statistics are then per chunk, and the running ones move in the re-run only.
+ * - chunked (`chunkSize` < 2N, even): GradCache from @selfsup/core — embed without a tape,
+ *   inner head steps, loss gradient w.r.t. the embeddings, re-run each chunk with a tape (for
+ *   `joint`, the first chunk runs once, inside the loss's tape). Each chunk holds both views of
+ *   chunkSize/2 images (`pairedChunkLayout`); batch-norm statistics are per chunk, and the
+ *   running ones move in the re-run only.
  */
 export function contrastiveStep(
   { backbone, objective, optimizer }: StepParts,
@@ -38,16 +67,14 @@ export function contrastiveStep(
   const n = v1.shape[0];
   const backboneVars = backbone.trainableVariables();
   const headVars = objective.variables();
-  const split = (h: tf.Tensor): [tf.Tensor2D, tf.Tensor2D] => [
-    tf.slice(h, [0, 0], [n, -1]) as tf.Tensor2D,
-    tf.slice(h, [n, 0], [n, -1]) as tf.Tensor2D,
-  ];
   let innerLosses: tf.Tensor1D | undefined;
   let loss: tf.Scalar;
   let gradients: VariableGradient[];
-  const views = tf.concat([v1, v2]) as ImageBatch;
-  try {
-    if (chunkSize !== undefined && chunkSize < 2 * n) {
+  if (chunkSize !== undefined && chunkSize < 2 * n) {
+    const { order, first, second } = pairedChunkLayout(n, chunkSize);
+    const split = (h: tf.Tensor): [tf.Tensor2D, tf.Tensor2D] => [tf.gather(h, first) as tf.Tensor2D, tf.gather(h, second) as tf.Tensor2D];
+    const views = tf.tidy(() => tf.gather(tf.concat([v1, v2]), order)) as ImageBatch;
+    try {
       const result = gradCacheStep(views, {
         chunkSize,
         variables: backboneVars,
@@ -73,7 +100,16 @@ export function contrastiveStep(
       });
       loss = result.loss;
       gradients = result.gradients;
-    } else {
+    } finally {
+      views.dispose();
+    }
+  } else {
+    const split = (h: tf.Tensor): [tf.Tensor2D, tf.Tensor2D] => [
+      tf.slice(h, [0, 0], [n, -1]) as tf.Tensor2D,
+      tf.slice(h, [n, 0], [n, -1]) as tf.Tensor2D,
+    ];
+    const views = tf.concat([v1, v2]) as ImageBatch;
+    try {
       const vars = [...backboneVars, ...headVars];
       const { value, grads } = tf.variableGrads(() => {
         const [h1, h2] = split(backbone.apply(views, { training: true }));
@@ -83,9 +119,9 @@ export function contrastiveStep(
       }, vars);
       loss = value;
       gradients = vars.filter((v) => grads[v.name] !== undefined).map((v) => ({ variable: v, gradient: grads[v.name] }));
+    } finally {
+      views.dispose();
     }
-  } finally {
-    views.dispose();
   }
   optimizer.step(gradients);
   tf.dispose(gradients.map((g) => g.gradient));

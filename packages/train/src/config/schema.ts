@@ -62,10 +62,20 @@ export const objectiveSchema = z
     temperature: z.number().positive().default(0.5),
     /** parametric: inner head steps per training step. */
     innerSteps: positiveInt.default(5),
-    /** parametric: head learning rate; defaults to the backbone's. */
+    /**
+     * parametric: peak learning rate of the head's optimizer (same schedule as the backbone's).
+     * Default: the backbone's, so that the head is trained as in `joint`.
+     */
     headLr: z.number().positive().optional(),
-    headWeightDecay: z.number().min(0).default(0),
-    /** parametric: re-initialise the head every step instead of warm-starting it. */
+    /**
+     * parametric: weight decay of the head's kernels (never on batch norm and biases).
+     * Default: optimizer.weightDecay, as the head gets in `joint`.
+     */
+    headWeightDecay: z.number().min(0).optional(),
+    /**
+     * parametric: fit a freshly initialised head (and fresh head-optimizer state) every step
+     * instead of warm-starting from the previous step's head.
+     */
     reset: z.boolean().default(false),
   })
   .strict();
@@ -97,14 +107,32 @@ export const trainSchema = z
     epochs: positiveInt.default(10),
     /** Images per step; each gives two views, so a step sees 2× this many views. */
     batchSize: positiveInt.default(256),
-    /** Views per backward chunk (GradCache); omit to run the batch in one pass. */
-    chunkSize: positiveInt.optional(),
+    /**
+     * Views per backward chunk (GradCache); omit to run the batch in one pass. Even: a chunk
+     * holds both views of chunkSize/2 images, so batch norm sees whole pairs.
+     */
+    chunkSize: positiveInt
+      .refine((n) => n % 2 === 0, { message: 'train.chunkSize must be even (a chunk holds both views of chunkSize/2 images)' })
+      .optional(),
     /** Write a checkpoint every N steps (and on SIGINT/SIGTERM). */
     checkpointEvery: positiveInt.default(50),
     /** Read the loss back from the device every N steps (each read is a sync). */
     logEvery: positiveInt.default(1),
     /** Stop after this many steps in total (for smoke runs). */
     maxSteps: positiveInt.optional(),
+  })
+  .strict();
+
+export const layerStudySchema = z
+  .object({
+    /** Write layer-study.json (needs a labelled test split). */
+    enabled: z.boolean().default(true),
+    /** First N train images: the kNN bank and the probe's training set. */
+    trainImages: positiveInt.default(2000),
+    /** First N test images: kNN queries, probe test set, RankMe, alignment and uniformity. */
+    testImages: positiveInt.default(1000),
+    /** Epochs of the linear probe at every layer. */
+    probeEpochs: positiveInt.default(30),
   })
   .strict();
 
@@ -120,6 +148,8 @@ export const evalSchema = z
     testSize: positiveInt.optional(),
     /** Raw-pixel kNN on the same split as a baseline, reported beside the learned features. */
     rawPixelBaseline: z.boolean().default(true),
+    /** At the end: kNN, linear probe, RankMe, alignment and uniformity at every backbone stage and head layer. */
+    layerStudy: layerStudySchema.default(layerStudySchema.parse({})),
     report: z.boolean().default(true),
   })
   .strict();
