@@ -7,6 +7,10 @@ import type { TrainConfig } from './config/schema';
 import { buildRun } from './build';
 import { datasetProgressPrinter, knnMonitor, knnSplits, readRunConfig, runTraining, writeRunReport } from './run';
 import { Trainer } from './trainer';
+import { resolveStudy } from './study/config';
+import { STUDY_PRESET_NAMES } from './study/presets';
+import { runStudy } from './study/run-study';
+import { formatStudyTable } from './study/table';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -122,8 +126,32 @@ export function buildCli(): Command {
     .description("(re)write a run's HTML report from its metrics and newest checkpoint")
     .requiredOption('--run-dir <dir>', 'a run directory written by selfsup train')
     .action(async ({ runDir }: { runDir: string }) => {
-      const { config, built } = await loadRun(runDir);
-      await writeRunReport(config, built);
+      const { config, built, step } = await loadRun(runDir);
+      await writeRunReport(config, built, { step });
+    });
+
+  program
+    .command('study')
+    .description('a head study: every (arm, seed) as a run in <study-dir>/runs/<arm>/seed-<seed>, then study.json and study/index.html; rerun to resume')
+    .option('-p, --preset <name>', `start from a study preset: ${STUDY_PRESET_NAMES.join(', ')}`)
+    .option('-c, --config <file>', 'JSON or YAML study config (fields replace the preset\'s)')
+    .option('-s, --set <key=value>', 'override a field of every run config, e.g. --set train.epochs=4 (repeatable)', collect, [])
+    .option('--seeds <list>', 'comma-separated seeds, e.g. 0,1,2,3,4', (v: string) => v.split(',').map((x) => number(x.trim())))
+    .option('--backend <name>', 'backend of every run')
+    .option('--study-dir <dir>', 'where the study writes (default runs/study-<name>)')
+    .option('--no-progress', 'no per-run progress bars')
+    .action(async (flags: { preset?: string; config?: string; set: string[]; seeds?: number[]; backend?: string; studyDir?: string; progress: boolean }) => {
+      if (!flags.preset && !flags.config) {
+        throw new SelfsupError({ code: 'STUDY_NO_CONFIG', problem: 'selfsup study needs a study', fix: `pass --preset (${STUDY_PRESET_NAMES.join(', ')}) or --config <file>` });
+      }
+      const study = resolveStudy({ preset: flags.preset, file: flags.config, overrides: flags.seeds ? [{ seeds: flags.seeds }] : [] });
+      const baseOverrides = [...flags.set.map(parseOverride), ...(flags.backend ? [{ backend: flags.backend }] : [])];
+      const result = await runStudy(study, { studyDir: flags.studyDir, baseOverrides, progress: flags.progress, log });
+      if (!result.complete) {
+        process.exitCode = 130;
+        return;
+      }
+      process.stdout.write(`${formatStudyTable(result.study!, 'knnAccuracy')}\n\n${formatStudyTable(result.study!, 'linearAccuracy')}\n`);
     });
 
   const datasets = program.command('datasets').description('fetch or verify datasets ahead of time (offline machines, CI caches)');

@@ -4,7 +4,11 @@ export { mergeConfig, parseOverride, readConfigFile, resolveConfig, validateConf
 export { ConfigError, TrainingError } from './errors';
 export { Trainer, type EpochHook, type TrainerOptions, type TrainerParts, type TrainingData, type TrainSummary, type ViewMaker } from './trainer';
 export { contrastiveStep, type StepParts, type StepResult } from './step';
-export { buildRun, loadDatasets, type BuiltRun, type Datasets } from './build';
+export { buildModel, buildRun, loadDatasets, type BuiltModel, type BuiltRun, type Datasets } from './build';
 export { decodeCheckpoint, encodeCheckpoint, loadLatestCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor } from './checkpoint';
 export { MetricsLog, readMetrics, type MetricRecord } from './metrics';
 export { runTraining, writeRunReport, knnMonitor, type RunOptions, type RunResult } from './run';
+export { resolveStudy, type StudyConfig, type StudyConfigInput } from './study/config';
+export { STUDY_PRESETS, STUDY_PRESET_NAMES } from './study/presets';
+export { runStudy, type StudyOptions, type StudyResult } from './study/run-study';
+export type { LayerMetric, LayerMetrics, LayerStudyFile, StudyFile, StudyRunRecord, ArmLayerSummary, PairedDifference, IntervalStat } from './study/types';

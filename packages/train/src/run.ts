@@ -3,14 +3,16 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { arch, cpus, platform } from 'node:os';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { knnAccuracy, embed2d, layerStudy, writeReport } from '@selfsup/eval';
+import { knnAccuracy, embed2d, writeReport } from '@selfsup/eval';
 import type { ImageDataset, ProgressEvent } from '@selfsup/datasets';
 import type { Backbone } from '@selfsup/backbones';
 import { configSchema, type TrainConfig } from './config/schema';
 import { buildRun, type BuiltRun, type Datasets } from './build';
 import { TrainingError } from './errors';
 import { extractFeatures, firstRows, labelsOf, pixelFeatures } from './features';
+import { canStudyLayers, studyLayers, writeLayerStudy } from './layer-study';
 import { MetricsLog, readMetrics } from './metrics';
+import type { LayerStudyFile } from './study/types';
 import { Trainer, type TrainSummary } from './trainer';
 
 export interface RunOptions {
@@ -23,11 +25,14 @@ export interface RunOptions {
 export interface RunResult {
   summary: TrainSummary;
   knn?: { accuracy: number; rawPixelAccuracy?: number };
+  /** Also written to runDir/layer-study.json. */
+  layerStudy?: LayerStudyFile;
+  /** Seconds spent evaluating after training (kNN, layer study, report). */
+  evalSeconds?: number;
   reportPath?: string;
 }
 
 const defaultLog = (line: string) => process.stderr.write(`${line}\n`);
-const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
 
 /** Prints dataset acquisition progress at most every few percent. */
 export function datasetProgressPrinter(log: (line: string) => void): (event: ProgressEvent) => void {
@@ -93,6 +98,19 @@ function packageVersions(): Record<string, string> {
 /** The whole main job: build from the config, train, monitor, evaluate, report. */
 export async function runTraining(config: TrainConfig, { resume = false, progress = true, log = defaultLog }: RunOptions = {}): Promise<RunResult> {
   const built: BuiltRun = await buildRun(config, { onProgress: datasetProgressPrinter(log), resume, progress });
+  try {
+    return await trainAndEvaluate(config, built, resume, log);
+  } finally {
+    // Nothing outside holds these: free them, so that runs in one process (a study) do not pile up.
+    const { backbone, objective, optimizer, headOptimizer } = built.parts;
+    backbone.dispose();
+    objective.dispose();
+    optimizer.dispose();
+    headOptimizer?.dispose();
+  }
+}
+
+async function trainAndEvaluate(config: TrainConfig, built: BuiltRun, resume: boolean, log: (line: string) => void): Promise<RunResult> {
   const { backend, datasets, parts, options } = built;
   log(`backend: ${backend.name} (${backend.reason})`);
   const { train, test } = datasets;
@@ -132,6 +150,7 @@ export async function runTraining(config: TrainConfig, { resume = false, progres
   }
 
   const result: RunResult = { summary };
+  const evalStarted = performance.now();
   if (canKnn) {
     const accuracy = await knnMonitor(parts.backbone, bank, query!, config);
     result.knn = { accuracy };
@@ -143,50 +162,45 @@ export async function runTraining(config: TrainConfig, { resume = false, progres
     }
     new MetricsLog(join(config.runDir, 'metrics.jsonl')).append({ kind: 'eval', step: summary.steps, epoch: config.train.epochs - 1, knnAccuracy: accuracy, ...(result.knn.rawPixelAccuracy !== undefined ? { rawPixelKnnAccuracy: result.knn.rawPixelAccuracy } : {}) });
   }
-  if (config.eval.report) result.reportPath = await writeRunReport(config, built);
+  if (config.eval.layerStudy.enabled && canStudyLayers(built)) {
+    result.layerStudy = await studyLayers(config, built, summary.steps, log);
+    writeLayerStudy(config.runDir, result.layerStudy);
+  }
+  if (config.eval.report) result.reportPath = await writeRunReport(config, built, { study: result.layerStudy, log });
+  result.evalSeconds = (performance.now() - evalStarted) / 1000;
   return result;
 }
 
-/** Writes runDir/report/index.html from the metrics and the trained model. */
-export async function writeRunReport(config: TrainConfig, built: BuiltRun, log: (line: string) => void = defaultLog): Promise<string> {
+/**
+ * Writes runDir/report/index.html from the metrics and the trained model. Without `study`, the
+ * layer study is computed (and layer-study.json written) for the weights the run holds now.
+ */
+export async function writeRunReport(
+  config: TrainConfig,
+  built: BuiltRun,
+  { study, step, log = defaultLog }: { study?: LayerStudyFile; step?: number; log?: (line: string) => void } = {},
+): Promise<string> {
   const { datasets, parts } = built;
   const { train, test } = datasets;
   const metrics = readMetrics(join(config.runDir, 'metrics.jsonl'));
   let embedding;
-  let study;
-  if (test && train.labels[0] >= 0) {
-    // A small, fixed split keeps the study quick: it probes every backbone stage and head layer.
-    const studyTrain = firstRows(train.size, 2000);
-    const studyTest = firstRows(test.size, 1000);
-    const trainImages = train.toBatch(studyTrain);
-    const testImages = test.toBatch(studyTest);
+  if (canStudyLayers(built)) {
+    if (!study && config.eval.layerStudy.enabled) {
+      study = await studyLayers(config, built, step ?? 0, log);
+      writeLayerStudy(config.runDir, study);
+    }
+    const rows = firstRows(test!.size, config.eval.layerStudy.testImages);
+    const features = extractFeatures(parts.backbone, test!, rows);
     try {
-      study = await layerStudy(
-        parts.backbone,
-        parts.objective.head,
-        { images: trainImages.images, labels: trainImages.labels },
-        { images: testImages.images, labels: testImages.labels },
-        {
-          knn: { k: config.eval.knnK, temperature: config.eval.knnTemperature },
-          probe: { epochs: 30, seed: config.seed },
-          onLayer: (row) =>
-            log(`layer study: ${row.layer} (${row.dim}-d) kNN ${pct(row.knnAccuracy)}, linear ${pct(row.linearAccuracy)}, rank ${row.effectiveRank?.toFixed(1)}`),
-        },
-      );
-      const features = extractFeatures(parts.backbone, test, studyTest);
-      try {
-        embedding = await embed2d(features, labelsOf(test, studyTest), { seed: config.seed, maxPoints: 1000 });
-      } finally {
-        features.dispose();
-      }
+      embedding = await embed2d(features, labelsOf(test!, rows), { seed: config.seed, maxPoints: 1000 });
     } finally {
-      tf.dispose([trainImages.images, trainImages.labels, testImages.images, testImages.labels]);
+      features.dispose();
     }
   }
   const files = await writeReport(join(config.runDir, 'report'), {
     title: `selfsup: ${config.preset ?? 'custom'} (${config.objective.scheme})`,
     metrics: metrics as never,
-    layerStudy: study,
+    layerStudy: study?.rows,
     embedding,
     classNames: train.classNames,
     notes: {

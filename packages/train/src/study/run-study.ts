@@ -1,0 +1,112 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { readMetrics } from '../metrics';
+import { runTraining } from '../run';
+import { planStudy, type PlannedRun, type StudyConfig } from './config';
+import { writeStudyReport } from './report';
+import { summarizeStudy } from './summary';
+import type { LayerStudyFile, StudyFile, StudyRunRecord } from './types';
+
+type Json = Record<string, unknown>;
+
+export interface StudyOptions {
+  /** Default `runs/study-<name>` (or the study config's studyDir). */
+  studyDir?: string;
+  /** Applied to every run's config after the base (e.g. `{ backend: 'wasm' }`). */
+  baseOverrides?: Json[];
+  /** Per-run progress bars (default true). */
+  progress?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface StudyResult {
+  /** False when a signal stopped it; rerun the same command to continue. */
+  complete: boolean;
+  studyDir: string;
+  study?: StudyFile;
+  reportPath?: string;
+}
+
+/** Written when a run has finished training and its layer study: the marker that it is done. */
+const DONE_FILE = 'study-run.json';
+
+interface DoneMarker {
+  step: number;
+  finalLoss?: number;
+  /** Seconds of evaluation after training in the piece that finished the run. */
+  evalSeconds: number;
+}
+
+const minutes = (seconds: number) => (seconds < 90 ? `${Math.round(seconds)} s` : `${(seconds / 60).toFixed(1)} min`);
+
+function hasCheckpoint(runDir: string): boolean {
+  const dir = join(runDir, 'checkpoints');
+  return existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.safetensors'));
+}
+
+/**
+ * Runs every (arm, seed) of a study as a normal run in `<studyDir>/runs/<arm>/seed-<seed>`,
+ * one after another: finished runs are skipped, interrupted ones resume from their newest
+ * checkpoint (exactly), so rerunning the same command after a kill finishes the study with the
+ * numbers an uninterrupted one gives. Then writes `study.json` and `study/index.html`.
+ */
+export async function runStudy(study: StudyConfig, options: StudyOptions = {}): Promise<StudyResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const studyDir = options.studyDir ?? study.studyDir ?? `runs/study-${study.name}`;
+  const plan = planStudy(study, studyDir, options.baseOverrides);
+  mkdirSync(studyDir, { recursive: true });
+  writeFileAtomic.sync(join(studyDir, 'study-config.json'), `${JSON.stringify(study, null, 2)}\n`);
+  const isDone = (run: PlannedRun) => existsSync(join(run.config.runDir, DONE_FILE)) && existsSync(join(run.config.runDir, 'layer-study.json'));
+  const alreadyDone = plan.filter(isDone).length;
+  log(`study ${study.name}: ${study.arms.length} arms × ${study.seeds.length} seeds = ${plan.length} runs in ${studyDir}${alreadyDone ? ` (${alreadyDone} already done)` : ''}`);
+
+  let done = alreadyDone;
+  const started = performance.now();
+  let finishedHere = 0;
+  for (const [index, run] of plan.entries()) {
+    if (isDone(run)) continue;
+    const resume = hasCheckpoint(run.config.runDir);
+    const eta = finishedHere > 0 ? `, ETA ${minutes(((performance.now() - started) / 1000 / finishedHere) * (plan.length - done))}` : '';
+    log(`study: run ${index + 1}/${plan.length}: ${run.arm}, seed ${run.seed}${resume ? ' (resuming)' : ''} — ${done} done${eta}`);
+    const result = await runTraining(run.config, { resume, progress: options.progress, log });
+    if (result.summary.interrupted) {
+      log(`study interrupted in ${run.relativeDir}: rerun the same command to continue`);
+      return { complete: false, studyDir };
+    }
+    if (!result.layerStudy) {
+      throw new Error(`run ${run.relativeDir} wrote no layer study: a study needs a labelled dataset with a test split and eval.layerStudy.enabled`);
+    }
+    const lastStep = [...readMetrics(join(run.config.runDir, 'metrics.jsonl'))].reverse().find((r) => r.kind === 'step');
+    const marker: DoneMarker = { step: result.summary.steps, finalLoss: lastStep?.loss as number | undefined, evalSeconds: result.evalSeconds ?? 0 };
+    writeFileAtomic.sync(join(run.config.runDir, DONE_FILE), `${JSON.stringify(marker, null, 2)}\n`);
+    done++;
+    finishedHere++;
+  }
+  log(`study ${study.name}: all ${plan.length} runs done in ${minutes((performance.now() - started) / 1000)} (this call)`);
+  const file = collectStudy(study, studyDir, plan);
+  writeFileAtomic.sync(join(studyDir, 'study.json'), `${JSON.stringify(file, null, 2)}\n`);
+  const report = await writeStudyReport(join(studyDir, 'study'), file);
+  log(`study: ${join(studyDir, 'study.json')}, report ${report.html}`);
+  return { complete: true, studyDir, study: file, reportPath: report.html };
+}
+
+/** study.json from the finished runs' files. */
+export function collectStudy(study: StudyConfig, studyDir: string, plan: PlannedRun[]): StudyFile {
+  const runs: StudyRunRecord[] = plan.map((run) => {
+    const marker = JSON.parse(readFileSync(join(run.config.runDir, DONE_FILE), 'utf8')) as DoneMarker;
+    const layers = (JSON.parse(readFileSync(join(run.config.runDir, 'layer-study.json'), 'utf8')) as LayerStudyFile).rows;
+    // Training time from the step log (it survives kills), plus the final evaluation.
+    const trainMs = readMetrics(join(run.config.runDir, 'metrics.jsonl')).reduce((sum, r) => sum + (r.kind === 'step' ? Number(r.msPerStep ?? 0) : 0), 0);
+    return { arm: run.arm, seed: run.seed, runDir: run.relativeDir, wallSeconds: trainMs / 1000 + marker.evalSeconds, finalLoss: marker.finalLoss, layers };
+  });
+  const arms = study.arms.map((a) => a.name);
+  return {
+    format: 'selfsup-study/1',
+    name: study.name,
+    arms: study.arms.map((a) => ({ name: a.name, overrides: a.set })),
+    seeds: study.seeds,
+    runs,
+    ...summarizeStudy(runs, arms),
+  };
+}
