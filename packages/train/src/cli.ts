@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { SelfsupError } from '@selfsup/core';
 import { fetchDataset, verifyDataset } from '@selfsup/datasets';
@@ -7,9 +9,11 @@ import type { TrainConfig } from './config/schema';
 import { buildRun } from './build';
 import { datasetProgressPrinter, knnMonitor, knnSplits, readRunConfig, runTraining, writeRunReport } from './run';
 import { Trainer } from './trainer';
-import { resolveStudy } from './study/config';
+import { formatStatus, runWorker, studyStatus, submitStudy } from './queue/queue';
+import { planStudy, resolveStudy, type StudyConfig } from './study/config';
 import { STUDY_PRESET_NAMES } from './study/presets';
-import { runStudy } from './study/run-study';
+import { runStudy, writeStudyResults } from './study/run-study';
+import type { StudyFile } from './study/types';
 import { formatStudyTable } from './study/table';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -132,26 +136,47 @@ export function buildCli(): Command {
 
   program
     .command('study')
+    .argument('[action]', 'run (default): run the study here, or submit it with --queue; status: where each run stands; report: study.json and study/index.html from the runs done', 'run')
     .description('a head study: every (arm, seed) as a run in <study-dir>/runs/<arm>/seed-<seed>, then study.json and study/index.html; rerun to resume')
     .option('-p, --preset <name>', `start from a study preset: ${STUDY_PRESET_NAMES.join(', ')}`)
-    .option('-c, --config <file>', 'JSON or YAML study config (fields replace the preset\'s)')
+    .option('-c, --config <file>', "JSON or YAML study config (fields replace the preset's)")
     .option('-s, --set <key=value>', 'override a field of every run config, e.g. --set train.epochs=4 (repeatable)', collect, [])
     .option('--seeds <list>', 'comma-separated seeds, e.g. 0,1,2,3,4', (v: string) => v.split(',').map((x) => number(x.trim())))
     .option('--backend <name>', 'backend of every run')
     .option('--study-dir <dir>', 'where the study writes (default runs/study-<name>)')
+    .option('--queue <url>', 'submit the runs to a BullMQ queue on Redis (redis://host:port/db) for `selfsup worker`s instead of running them here')
     .option('--no-progress', 'no per-run progress bars')
-    .action(async (flags: { preset?: string; config?: string; set: string[]; seeds?: number[]; backend?: string; studyDir?: string; progress: boolean }) => {
-      if (!flags.preset && !flags.config) {
-        throw new SelfsupError({ code: 'STUDY_NO_CONFIG', problem: 'selfsup study needs a study', fix: `pass --preset (${STUDY_PRESET_NAMES.join(', ')}) or --config <file>` });
+    .action(async (action: string, flags: StudyFlags) => {
+      if (!['run', 'status', 'report'].includes(action)) {
+        throw new SelfsupError({ code: 'STUDY_BAD_ACTION', problem: `unknown study action "${action}"`, fix: 'use run, status or report' });
       }
-      const study = resolveStudy({ preset: flags.preset, file: flags.config, overrides: flags.seeds ? [{ seeds: flags.seeds }] : [] });
-      const baseOverrides = [...flags.set.map(parseOverride), ...(flags.backend ? [{ backend: flags.backend }] : [])];
-      const result = await runStudy(study, { studyDir: flags.studyDir, baseOverrides, progress: flags.progress, log });
-      if (!result.complete) {
-        process.exitCode = 130;
-        return;
+      const study = studyFromFlags(flags, action !== 'run');
+      const studyDir = flags.studyDir ?? study.studyDir ?? `runs/study-${study.name}`;
+      if (action === 'status') {
+        process.stdout.write(`${formatStatus(await studyStatus(study, { studyDir, queue: flags.queue }))}\n`);
+      } else if (action === 'report') {
+        const { file } = await writeStudyResults(study, studyDir, planStudy(study, studyDir), log);
+        printStudyTables(file);
+      } else if (flags.queue) {
+        await submitStudy(study, { queue: flags.queue, studyDir, log });
+      } else {
+        const result = await runStudy(study, { studyDir, progress: flags.progress, log });
+        if (result.complete) printStudyTables(result.study!);
+        else process.exitCode = 130;
       }
-      process.stdout.write(`${formatStudyTable(result.study!, 'knnAccuracy')}\n\n${formatStudyTable(result.study!, 'linearAccuracy')}\n`);
+    });
+
+  program
+    .command('worker')
+    .description("train a queue's runs one at a time (one worker per device); checkpoints go to --run-root, which every worker must see")
+    .requiredOption('--queue <url>', 'the BullMQ queue on Redis: redis://host:port/db')
+    .requiredOption('--run-root <dir>', 'directory that holds the study directories (shared by all workers)')
+    .option('--backend <name>', "this worker's backend (default auto)")
+    .option('--lock-duration <ms>', 'a dead worker\'s run goes back to the queue after this long (default 60000)', number)
+    .option('--exit-when-empty', 'exit once no run is waiting or running')
+    .option('--no-progress', 'no per-run progress bars')
+    .action(async (flags: { queue: string; runRoot: string; backend?: TrainConfig['backend']; lockDuration?: number; exitWhenEmpty?: boolean; progress: boolean }) => {
+      await runWorker({ ...flags, log });
     });
 
   const datasets = program.command('datasets').description('fetch or verify datasets ahead of time (offline machines, CI caches)');
@@ -169,6 +194,40 @@ export function buildCli(): Command {
       });
   }
   return program;
+}
+
+interface StudyFlags {
+  preset?: string;
+  config?: string;
+  set: string[];
+  seeds?: number[];
+  backend?: string;
+  studyDir?: string;
+  queue?: string;
+  progress: boolean;
+}
+
+/** The study of the flags; status and report may instead read the one a study directory holds. */
+function studyFromFlags(flags: StudyFlags, fromStudyDir: boolean): StudyConfig {
+  if (!flags.preset && !flags.config) {
+    const saved = flags.studyDir && join(flags.studyDir, 'study-config.json');
+    if (fromStudyDir && saved && existsSync(saved)) return resolveStudy({ file: saved });
+    throw new SelfsupError({
+      code: 'STUDY_NO_CONFIG',
+      problem: 'selfsup study needs a study',
+      fix: `pass --preset (${STUDY_PRESET_NAMES.join(', ')}) or --config <file>${fromStudyDir ? ', or --study-dir of a study that ran or was submitted' : ''}`,
+    });
+  }
+  return resolveStudy({
+    preset: flags.preset,
+    file: flags.config,
+    overrides: flags.seeds ? [{ seeds: flags.seeds }] : [],
+    base: [...flags.set.map(parseOverride), ...(flags.backend ? [{ backend: flags.backend }] : [])],
+  });
+}
+
+function printStudyTables(study: StudyFile): void {
+  process.stdout.write(`${formatStudyTable(study, 'knnAccuracy')}\n\n${formatStudyTable(study, 'linearAccuracy')}\n`);
 }
 
 /** A finished (or interrupted) run: its config, rebuilt parts and the newest checkpoint loaded. */

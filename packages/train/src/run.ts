@@ -12,6 +12,7 @@ import { TrainingError } from './errors';
 import { extractFeatures, firstRows, labelsOf, pixelFeatures } from './features';
 import { canStudyLayers, studyLayers, writeLayerStudy } from './layer-study';
 import { MetricsLog, readMetrics } from './metrics';
+import { packageVersions } from './versions';
 import type { LayerStudyFile } from './study/types';
 import { Trainer, type TrainSummary } from './trainer';
 
@@ -78,21 +79,6 @@ async function knnScore(featuresOf: (data: ImageDataset, rows: Int32Array) => tf
 /** kNN accuracy of eval-mode backbone features. */
 export function knnMonitor(backbone: Backbone, bank: Rows, query: Rows, config: TrainConfig): Promise<number> {
   return knnScore((data, rows) => extractFeatures(backbone, data, rows), bank, query, config);
-}
-
-function packageVersions(): Record<string, string> {
-  const versions: Record<string, string> = {};
-  for (const name of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm']) {
-    try {
-      const here = new URL(import.meta.url);
-      const file = join(here.pathname, '..', '..', 'node_modules', name, 'package.json');
-      if (existsSync(file)) versions[name] = JSON.parse(readFileSync(file, 'utf8')).version;
-    } catch {
-      // Versions are informational.
-    }
-  }
-  versions['@tensorflow/tfjs-core (loaded)'] = tf.version_core;
-  return versions;
 }
 
 /** The whole main job: build from the config, train, monitor, evaluate, report. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { StudyFile } from '../src/study/types';
+import { results, tinyStudy } from './tiny-study';
 
 // `selfsup study` as a user runs it: a separate Node process on the built dist.
 const cli = resolve(__dirname, '../dist/cli.js');
@@ -11,41 +12,6 @@ const work = mkdtempSync(join(tmpdir(), 'selfsup-study-'));
 const studyFile = join(work, 'tiny-study.json');
 
 const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 600_000 });
-
-/** A study that runs in a minute or two: 3 arms × 2 seeds of 8 steps on 128 CIFAR-10 images. */
-const tinyStudy = {
-  name: 'tiny',
-  base: {
-    preset: 'quick',
-    backend: 'wasm',
-    data: { trainSubset: 128 },
-    model: { widths: [4, 8] },
-    head: { dims: [16, 8] },
-    train: { epochs: 2, batchSize: 32, checkpointEvery: 2 },
-    eval: {
-      knnEvery: 0,
-      bankSize: 128,
-      testSize: 64,
-      knnK: 10,
-      rawPixelBaseline: false,
-      report: false,
-      layerStudy: { trainImages: 64, testImages: 32, probeEpochs: 3 },
-    },
-  },
-  arms: [
-    { name: 'joint', set: { 'objective.scheme': 'joint' } },
-    { name: 'parametric', set: { objective: { scheme: 'parametric', innerSteps: 2 } } },
-    { name: 'none', set: { 'head.type': 'identity' } },
-  ],
-  seeds: [0, 1],
-};
-
-/** Everything of a study that must not depend on interruptions (wall times do). */
-const results = (study: StudyFile) => ({
-  runs: study.runs.map(({ arm, seed, finalLoss, layers }) => ({ arm, seed, finalLoss, layers })),
-  summary: study.summary,
-  pairedDifferences: study.pairedDifferences,
-});
 
 const waitFor = async (condition: () => boolean, child: ChildProcess, what: string) => {
   for (let waited = 0; !condition(); waited += 100) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readConfigFile, overrideAt, resolveConfig } from '../config/load';
+import { mergeConfig, overrideAt, readConfigFile, resolveConfig } from '../config/load';
 import type { TrainConfig } from '../config/schema';
 import { ConfigError } from '../errors';
 import { STUDY_PRESETS, STUDY_PRESET_NAMES } from './presets';
@@ -43,8 +43,11 @@ function expandDotted(set: Json): Json[] {
   return Object.entries(set).map(([key, value]) => overrideAt(key, value));
 }
 
-/** Preset ← file ← overrides (the same layering as `selfsup train`), validated. */
-export function resolveStudy({ preset, file, overrides = [] }: { preset?: string; file?: string; overrides?: Json[] }): StudyConfig {
+/**
+ * Preset ← file ← top-level overrides, validated; `base` (e.g. `--set` flags) is then merged
+ * into the study's base run config, so that the study config alone describes every run.
+ */
+export function resolveStudy({ preset, file, overrides = [], base = [] }: { preset?: string; file?: string; overrides?: Json[]; base?: Json[] }): StudyConfig {
   let input: Json = {};
   if (preset !== undefined) {
     if (!(STUDY_PRESET_NAMES as string[]).includes(preset)) {
@@ -63,7 +66,9 @@ export function resolveStudy({ preset, file, overrides = [] }: { preset?: string
       fix: 'correct the fields above (the train README documents the study config)',
     });
   }
-  return result.data;
+  const study = result.data;
+  for (const fragment of base) study.base = mergeConfig(study.base, fragment);
+  return study;
 }
 
 /** One planned (arm, seed) run. */
@@ -79,7 +84,7 @@ export interface PlannedRun {
  * Resolves every (arm, seed) run config. Arms must not differ in GradCache chunking: batch norm
  * sees different batches with and without it, so such arms would not be comparable.
  */
-export function planStudy(study: StudyConfig, studyDir: string, baseOverrides: Json[] = []): PlannedRun[] {
+export function planStudy(study: StudyConfig, studyDir: string): PlannedRun[] {
   const { preset, ...base } = study.base as Json & { preset?: string };
   const runs: PlannedRun[] = [];
   // Seed-major: a study stopped early still has complete pairs of arms.
@@ -88,7 +93,7 @@ export function planStudy(study: StudyConfig, studyDir: string, baseOverrides: J
       const relativeDir = `runs/${arm.name}/seed-${seed}`;
       const config = resolveConfig({
         preset: preset as string | undefined,
-        overrides: [base, ...baseOverrides, ...expandDotted(arm.set), { seed, runDir: `${studyDir}/${relativeDir}` }],
+        overrides: [base, ...expandDotted(arm.set), { seed, runDir: `${studyDir}/${relativeDir}` }],
       });
       runs.push({ arm: arm.name, seed, relativeDir, config });
     }
