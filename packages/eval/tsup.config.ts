@@ -1,3 +1,9 @@
-import { packageBuild } from '../../tsup.shared';
+import { defineConfig } from 'tsup';
+import { packageBuildDefaults } from '../../tsup.shared';
 
-export default packageBuild();
+// Two entries: the light main entry (dist/index.*) and the report (dist/report.*), which alone
+// loads the optional peers vega, vega-lite, sharp and umap-js.
+export default defineConfig({
+  ...packageBuildDefaults,
+  entry: { index: 'src/index.ts', report: 'src/report/index.ts' },
+});

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
-import { UMAP } from 'umap-js';
 import { EvalError } from './errors';
 import { assertFeatures, labelsToArray, positiveInt, type LabelsLike } from './inputs';
+import { importReportPeer } from './report/peers';
 
 /** Points of a 2-D embedding with their class; what the report plots. */
 export interface Embedding2D {
@@ -31,6 +31,7 @@ export interface EmbedOptions {
 /**
  * 2-D UMAP (umap-js) of feature rows, for a scatter plot coloured by class. Seeded from the Rng
  * of @selfsup/core, so the same features and seed give the same points. The input is not disposed.
+ * Exported from `@selfsup/eval/report`; umap-js (an optional peer) loads on the first call.
  */
 export async function embed2d(features: tf.Tensor2D, labels: LabelsLike, options: EmbedOptions = {}): Promise<Embedding2D> {
   assertFeatures(features, 'features');
@@ -45,6 +46,9 @@ export async function embed2d(features: tf.Tensor2D, labels: LabelsLike, options
       fix: 'embed more examples (or raise maxPoints) or lower nNeighbors',
     });
   }
+  const umapModule: Record<string, unknown> = await importReportPeer('umap-js', () => import('umap-js'));
+  // umap-js is CommonJS: from ESM its exports may sit on `default`.
+  const { UMAP } = (typeof umapModule.UMAP === 'function' ? umapModule : umapModule.default) as typeof import('umap-js');
   const rng = createRng(options.seed ?? 0).fork('embed2d');
   const picked = n > maxPoints ? Array.from(rng.fork('subsample').permutation(n).subarray(0, maxPoints)).sort((a, b) => a - b) : null;
   const rowsT = tf.tidy(() => {

@@ -1,3 +1,7 @@
+/**
+ * `@selfsup/eval`: kNN monitor, linear probe, spectrum (RankMe), geometry, layer study and metrics
+ * parsing. Depends on @selfsup/core and ml-matrix only (test/install-weight.test.ts checks).
+ */
 export { EvalError } from './errors';
 export type { Features, LabelsLike } from './inputs';
 export { knnAccuracy, knnPredict, type KnnOptions, type KnnResult } from './knn';
@@ -30,8 +34,6 @@ export {
   type LayerStudyRow,
   type TappedBackbone,
 } from './layer-study';
-export { embed2d, type EmbedOptions, type Embedding2D } from './embedding';
 export { parseMetricsJsonl, readMetricsJsonl, type MetricsRecord } from './report/metrics';
-export { embeddingSpec, layerStudySpec, trainingCurvesSpec, type VegaLiteSpec } from './report/charts';
-export { renderSvg, svgToPng } from './report/render';
-export { writeReport, type ReportFiles, type ReportInput } from './report/write-report';
+// The HTML report, its charts and embed2d (UMAP) live in `@selfsup/eval/report` (src/report/index.ts),
+// so that this entry never loads vega, vega-lite, sharp or umap-js.

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { arch, cpus, platform } from 'node:os';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { knnAccuracy, embed2d, writeReport } from '@selfsup/eval';
+import { knnAccuracy } from '@selfsup/eval';
+import { embed2d, writeReport } from '@selfsup/eval/report';
 import type { ImageDataset, ProgressEvent } from '@selfsup/datasets';
 import type { Backbone } from '@selfsup/backbones';
 import { configSchema, type TrainConfig } from './config/schema';
@@ -120,6 +121,7 @@ async function trainAndEvaluate(config: TrainConfig, built: BuiltRun, resume: bo
 
   const { bank, query } = knnSplits(config, datasets);
   const canKnn = query !== undefined && train.labels[0] >= 0;
+  if (!canKnn) log(`skipped: the kNN monitor, the layer study and the report's embedding — ${whyNoEvaluation(config, datasets)}`);
   if (canKnn && config.eval.knnEvery > 0) {
     parts.onEpochEnd = [
       async ({ epoch, backbone }) =>
@@ -176,11 +178,16 @@ export async function writeRunReport(
       writeLayerStudy(config.runDir, study);
     }
     const rows = firstRows(test!.size, config.eval.layerStudy.testImages);
-    const features = extractFeatures(parts.backbone, test!, rows);
-    try {
-      embedding = await embed2d(features, labelsOf(test!, rows), { seed: config.seed, maxPoints: 1000 });
-    } finally {
-      features.dispose();
+    // UMAP needs more rows than its 15 neighbours; a handful of points would say nothing anyway.
+    if (rows.length > 15) {
+      const features = extractFeatures(parts.backbone, test!, rows);
+      try {
+        embedding = await embed2d(features, labelsOf(test!, rows), { seed: config.seed, maxPoints: 1000 });
+      } finally {
+        features.dispose();
+      }
+    } else {
+      log(`report: no embedding figure (${rows.length} test images; UMAP needs more than 15)`);
     }
   }
   const files = await writeReport(join(config.runDir, 'report'), {
@@ -201,6 +208,13 @@ export async function writeRunReport(
   });
   log(`report: ${files.html}`);
   return files.html;
+}
+
+/** Why a run's features cannot be evaluated, and what would change that. */
+export function whyNoEvaluation(config: TrainConfig, { train, test }: Datasets): string {
+  if (train.labels[0] < 0) return `${config.data.path ?? train.name} has no labels (no class sub-folders); put the images in one sub-folder per class to evaluate`;
+  if (!test) return 'there is no test split; set data.testPath (a labelled test folder) or data.testFraction > 0';
+  return 'the dataset cannot be evaluated';
 }
 
 /** The resolved config a run directory was started with, pointed at that directory (wherever it is now). */

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { renderSvg, svgToPng, type VegaLiteSpec } from '@selfsup/eval';
+import { renderSvg, svgToPng, type VegaLiteSpec } from '@selfsup/eval/report';
 import writeFileAtomic from 'write-file-atomic';
 import { forwardLayerOrder } from './summary';
 import { LAYER_METRICS, type ArmLayerSummary, type IntervalStat, type LayerMetric, type PairedDifference, type StudyFile } from './types';
