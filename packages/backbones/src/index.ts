@@ -12,7 +12,15 @@ export {
 } from './resnet';
 export { SmallConvnet, smallConvnet, type SmallConvnetOptions } from './small-convnet';
 export type { BatchNormConfig } from './layers';
-export { saveWeights, loadWeights, type WeightsLocation } from './io/weights-io';
+export {
+  buildBackbone,
+  type BackboneSpec,
+  type BuiltBackbone,
+  type CustomResNetSpec,
+  type SmallConvnetSpec,
+  type StandardResNetSpec,
+} from './spec';
+export { saveWeights, loadWeights, loadBackbone, type WeightsLocation } from './io/weights-io';
 export { fileSystemHandler } from './io/file-handler';
 export {
   importTorchWeights,

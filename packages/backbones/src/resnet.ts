@@ -14,6 +14,7 @@ import {
   type Conv,
   type NormMode,
 } from './layers';
+import type { CustomResNetSpec, StandardResNetSpec } from './spec';
 import type { VariableStore } from './variable-store';
 
 export interface ResNetOptions {
@@ -51,6 +52,13 @@ interface Block {
 }
 
 const EXPANSION: Record<BlockKind, number> = { basic: 1, bottleneck: 4 };
+
+/** torchvision's layouts of the standard ResNets. */
+export const STANDARD_RESNETS: Readonly<Record<StandardResNetSpec['kind'], ResNetArchitecture>> = {
+  resnet18: { block: 'basic', layers: [2, 2, 2, 2] },
+  resnet34: { block: 'basic', layers: [3, 4, 6, 3] },
+  resnet50: { block: 'bottleneck', layers: [3, 4, 6, 3] },
+};
 
 /**
  * A torchvision ResNet without its classifier (`fc = Identity`), with the same parameter names
@@ -126,6 +134,22 @@ export class ResNet extends BaseBackbone {
       taps[this.tapNames[s]] = globalAvgPool(h);
     });
     return { features: taps.layer4, taps };
+  }
+
+  /**
+   * Kind and constructor options (never the rng), as `saveWeights` records them:
+   * `{ kind: 'resnet18', stem, width, zeroInitResidual, bnMomentum, bnEpsilon, inChannels }`, or
+   * `kind: 'resnet'` with `block`, `layers` and `name` for a ResNet built with `resnet({...})`.
+   */
+  get spec(): StandardResNetSpec | CustomResNetSpec {
+    const { stem, width, zeroInitResidual, bnMomentum, bnEpsilon, inChannels } = this.options;
+    const options = { stem, width, zeroInitResidual, bnMomentum, bnEpsilon, inChannels };
+    const { block, layers } = this.architecture;
+    const standard = Object.hasOwn(STANDARD_RESNETS, this.name) ? STANDARD_RESNETS[this.name as StandardResNetSpec['kind']] : undefined;
+    if (standard && standard.block === block && standard.layers.join() === layers.join()) {
+      return { kind: this.name as StandardResNetSpec['kind'], ...options };
+    }
+    return { kind: 'resnet', block, layers: [...layers], name: this.name, ...options };
   }
 }
 
@@ -218,15 +242,15 @@ export function resnet(options: ResNetOptions & ResNetArchitecture & { name?: st
 
 /** ResNet-18 (BasicBlock, [2, 2, 2, 2]); featureDim 512·width. */
 export function resnet18(options: ResNetOptions): ResNet {
-  return new ResNet('resnet18', { block: 'basic', layers: [2, 2, 2, 2] }, options);
+  return new ResNet('resnet18', STANDARD_RESNETS.resnet18, options);
 }
 
 /** ResNet-34 (BasicBlock, [3, 4, 6, 3]); featureDim 512·width. */
 export function resnet34(options: ResNetOptions): ResNet {
-  return new ResNet('resnet34', { block: 'basic', layers: [3, 4, 6, 3] }, options);
+  return new ResNet('resnet34', STANDARD_RESNETS.resnet34, options);
 }
 
 /** ResNet-50 (Bottleneck, [3, 4, 6, 3]); featureDim 2048·width. */
 export function resnet50(options: ResNetOptions): ResNet {
-  return new ResNet('resnet50', { block: 'bottleneck', layers: [3, 4, 6, 3] }, options);
+  return new ResNet('resnet50', STANDARD_RESNETS.resnet50, options);
 }

@@ -13,6 +13,7 @@ import {
   type Conv,
   type NormMode,
 } from './layers';
+import type { SmallConvnetSpec } from './spec';
 
 export interface SmallConvnetOptions {
   /** Output channels of each stage (default [16, 32, 64]). */
@@ -37,6 +38,7 @@ export class SmallConvnet extends BaseBackbone {
   readonly tapNames: readonly string[];
   readonly widths: readonly number[];
   private readonly stages: { conv: Conv; bn: BatchNorm }[];
+  private readonly bnConfig: { momentum: number; epsilon: number };
 
   constructor(options: SmallConvnetOptions = {}) {
     super('smallConvnet', options.inChannels ?? 3);
@@ -52,6 +54,7 @@ export class SmallConvnet extends BaseBackbone {
     checkBatchNorm(bnConfig.momentum, bnConfig.epsilon, 'smallConvnet');
     const rng = (options.rng ?? createRng(0)).fork('smallConvnet');
     this.widths = [...widths];
+    this.bnConfig = bnConfig;
     this.tapNames = widths.map((_, i) => `stage${i + 1}`);
     let inChannels = this.inChannels;
     this.stages = widths.map((w, i) => {
@@ -74,6 +77,15 @@ export class SmallConvnet extends BaseBackbone {
       if (i < this.stages.length - 1) h = tf.maxPool(h, 2, 2, 'valid');
     });
     return { features: taps[this.tapNames[this.tapNames.length - 1]], taps };
+  }
+
+  /**
+   * Kind and constructor options (never the rng), as `saveWeights` records them:
+   * `{ kind: 'small-convnet', widths, bnMomentum, bnEpsilon, inChannels }`.
+   */
+  get spec(): SmallConvnetSpec {
+    const { momentum, epsilon } = this.bnConfig;
+    return { kind: 'small-convnet', widths: [...this.widths], bnMomentum: momentum, bnEpsilon: epsilon, inChannels: this.inChannels };
   }
 }
 

@@ -5,10 +5,15 @@ import { TrainingError } from './errors';
 
 /**
  * Checkpoints are single safetensors files (`step-000120.safetensors`: an 8-byte header length,
- * a JSON header with each tensor's dtype/shape/offsets and our state as `__metadata__`, then the
- * raw data), so PyTorch users can open them with the `safetensors` package. Each is written to a
- * temporary file, fsynced and renamed into place: a crash mid-write leaves no file that a later
- * `--resume` would trust.
+ * a JSON header with each tensor's dtype/shape/offsets and our state as `__metadata__` —
+ * `format: 'selfsup-checkpoint-1'` and `state`, the JSON of `{ step, meta }` — then the raw
+ * data), so any safetensors reader opens them. The tensors are in tfjs' layout, not PyTorch's:
+ * the trainer names backbone variables `backbone/<PyTorch name>` with conv kernels HWIO
+ * `[kH, kW, in, out]` (PyTorch: OIHW, `permute(3, 2, 0, 1)`), head variables `head/<i>` with
+ * dense kernels `[in, out]` (PyTorch's `Linear.weight` is the transpose), optimizer slots
+ * `optimizer/<variable>/<slot>`. `importTorchWeights` of @selfsup/backbones reads the backbone
+ * part as it is. Each file is written to a temporary file, fsynced and renamed into place: a
+ * crash mid-write leaves no file that a later `--resume` would trust.
  */
 export interface CheckpointTensor {
   dtype: 'float32' | 'int32';

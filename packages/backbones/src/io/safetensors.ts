@@ -17,6 +17,14 @@ const BYTES_PER_ELEMENT: Record<string, number> = {
  * data. Tensors are views into `file`, not copies.
  */
 export function readSafetensors(file: Uint8Array | ArrayBuffer, source = 'safetensors file'): Map<string, SafetensorsTensor> {
+  return parseSafetensors(file, source).tensors;
+}
+
+/** `readSafetensors`, plus the header's `__metadata__` (string to string; empty when absent). */
+export function parseSafetensors(
+  file: Uint8Array | ArrayBuffer,
+  source = 'safetensors file',
+): { tensors: Map<string, SafetensorsTensor>; metadata: Record<string, string> } {
   const bytes = file instanceof Uint8Array ? file : new Uint8Array(file);
   const bad = (problem: string) =>
     new BackboneError({
@@ -36,8 +44,14 @@ export function readSafetensors(file: Uint8Array | ArrayBuffer, source = 'safete
   }
   const dataStart = 8 + headerLength;
   const tensors = new Map<string, SafetensorsTensor>();
+  const metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
+    if (name === '__metadata__') {
+      if (typeof entry === 'object' && entry !== null) {
+        for (const [key, value] of Object.entries(entry)) if (typeof value === 'string') metadata[key] = value;
+      }
+      continue;
+    }
     const { dtype, shape, data_offsets: offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
     const width = BYTES_PER_ELEMENT[dtype];
     if (width === undefined) throw bad(`stores ${name} as unknown dtype ${String(dtype)}`);
@@ -48,7 +62,7 @@ export function readSafetensors(file: Uint8Array | ArrayBuffer, source = 'safete
     }
     tensors.set(name, { dtype, shape: [...shape], bytes: bytes.subarray(dataStart + begin, dataStart + end) });
   }
-  return tensors;
+  return { tensors, metadata };
 }
 
 /** Converts a floating-point safetensors tensor to float32 (F32, F64, F16, BF16). */
