@@ -1,5 +1,7 @@
-// Importing @selfsup/core registers tfjs-core's gradient functions (see gradients.ts).
+// Importing @selfsup/core registers tfjs-core's gradient functions and chained ops (see
+// gradients.ts, chained-ops.ts).
 import './gradients';
+import './chained-ops';
 
 export { useBackend } from './backends/use-backend';
 export {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const run = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+
+/** Runs a script that is meant to crash; returns its exit status, stdout and stderr. */
+const crash = (entry: string, cwd: string) => {
+  const { status, stdout, stderr } = spawnSync('node', [entry], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { status, stdout, stderr };
+};
 
 describe('standalone install of @selfsup/core', () => {
   it('installs with npm beside tfjs-core + tfjs-backend-wasm and runs useBackend("auto")', () => {
@@ -36,22 +42,29 @@ describe('standalone install of @selfsup/core', () => {
     expect(installed).not.toContain('tfjs-backend-webgpu');
     expect(existsSync(join(project, 'node_modules/webgpu'))).toBe(false);
 
-    // tfjs-core alone has no gradient functions in Node; importing @selfsup/core registers them.
+    // tfjs-core alone has no gradient functions and no chained ops (`x.reshape(...)`) in Node;
+    // importing @selfsup/core registers both, whichever of the two the user imports first.
     const script =
       `const s = await useBackend('auto');` +
       `const g = tf.grad((x) => tf.sum(tf.square(x)))(tf.tensor1d([1.5, -2])).arraySync();` +
-      `console.log(JSON.stringify({ name: s.name, skipped: s.skipped.map((x) => x.name), g }));`;
+      `const chained = tf.tensor1d([1, 2, 3, 4]).reshape([2, 2]).add(1).arraySync();` +
+      `console.log(JSON.stringify({ name: s.name, skipped: s.skipped.map((x) => x.name), g, chained }));`;
+    const tfImport = `const tf = require('@tensorflow/tfjs-core');`;
+    const coreImport = `const { useBackend } = require('@selfsup/core');`;
     writeFileSync(
       join(project, 'esm.mjs'),
       `import * as tf from '@tensorflow/tfjs-core';\nimport { useBackend } from '@selfsup/core';\n${script}\n`,
     );
-    writeFileSync(
-      join(project, 'cjs.cjs'),
-      `const tf = require('@tensorflow/tfjs-core');\nconst { useBackend } = require('@selfsup/core');\n(async () => { ${script} })();\n`,
-    );
-    for (const entry of ['esm.mjs', 'cjs.cjs']) {
+    writeFileSync(join(project, 'cjs.cjs'), `${tfImport}\n${coreImport}\n(async () => { ${script} })();\n`);
+    writeFileSync(join(project, 'cjs-core-first.cjs'), `${coreImport}\n${tfImport}\n(async () => { ${script} })();\n`);
+    for (const entry of ['esm.mjs', 'cjs.cjs', 'cjs-core-first.cjs']) {
       const out = JSON.parse(run('node', [entry], project).trim().split('\n').pop()!);
-      expect(out).toEqual({ name: 'wasm', skipped: ['tensorflow-gpu', 'tensorflow', 'webgpu'], g: [3, -4] });
+      expect(out, entry).toEqual({
+        name: 'wasm',
+        skipped: ['tensorflow-gpu', 'tensorflow', 'webgpu'],
+        g: [3, -4],
+        chained: [[2, 3], [4, 5]],
+      });
     }
 
     // Adding @selfsup/wasm-kernels makes the same call train convnets on every core.
@@ -71,5 +84,27 @@ describe('standalone install of @selfsup/core', () => {
     const trained = JSON.parse(run('node', ['train.mjs'], project).trim().split('\n').pop()!);
     expect(trained.reason).toMatch(/^auto: WebAssembly \(XNNPACK\), \d+ threads?, training kernels from @selfsup\/wasm-kernels/);
     expect(trained.corner).toBe(16); // a corner pixel feeds 2×2 taps × 4 output channels
+
+    // A bug in the user's own code reads as it would without selfsup: the threaded wasm runtime
+    // (Emscripten) must not leave its process handlers behind, which rethrow from its one-line
+    // minified source and so print ~55 KB of it above the user's error.
+    writeFileSync(
+      join(project, 'crash.mjs'),
+      `import { useBackend } from '@selfsup/core';\n` +
+        `console.log((await useBackend('auto')).reason);\n` +
+        `throw new Error('my own bug');\n`,
+    );
+    writeFileSync(
+      join(project, 'reject.cjs'),
+      `const { useBackend } = require('@selfsup/core');\n` +
+        `useBackend('auto').then((s) => { console.log(s.reason); Promise.reject(new Error('my own rejection')); });\n`,
+    );
+    for (const [entry, message] of [['crash.mjs', 'my own bug'], ['reject.cjs', 'my own rejection']]) {
+      const { status, stdout, stderr } = crash(entry, project);
+      expect(stdout, entry).toMatch(/^auto: WebAssembly \(XNNPACK\), \d+ threads?, training kernels/);
+      expect(stderr, entry).toContain(message);
+      expect(stderr.length, `${entry}: stderr is ${stderr.length} bytes:\n${stderr.slice(0, 400)}`).toBeLessThan(2048);
+      expect(status, entry).toBe(1); // Node's own status for an uncaught error (a rethrowing handler makes it 7)
+    }
   }, 300_000);
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { on, relativeError, values } from '../test/helpers';
 import { setupWasmTraining } from './node';
 import { registerThreadedWasmBackend } from './threads';
@@ -12,7 +12,23 @@ describe('threaded wasm in Node', () => {
   });
 
   it('runs XNNPACK on 2 threads and computes what the cpu backend computes', async () => {
+    // The Emscripten runtime's process handlers are removed (they print its minified source
+    // above any uncaught error); handlers that were there before, like this one, stay.
+    const handlers = () => [process.listeners('uncaughtException'), process.listeners('unhandledRejection')];
+    const mine = () => {};
+    process.on('unhandledRejection', mine);
+    const before = handlers();
+    // Replacing the stock registration must not start it (tf.findBackend('wasm') would: its
+    // runtime then adds handlers too, and if it finishes first it takes the name 'wasm').
+    const stock = vi.fn(tf.findBackendFactory('wasm'));
+    tf.removeBackend('wasm');
+    tf.registerBackend('wasm', stock);
     const setup = await setupWasmTraining({ threads: 2 });
+    const after = handlers();
+    process.removeListener('unhandledRejection', mine);
+    expect(stock).not.toHaveBeenCalled();
+    expect(after).toEqual(before);
+    expect(after[1]).toContain(mine);
     expect(setup.threads).toBe(2);
     expect(tf.getBackend()).toBe('wasm');
     const rng = createRng(11);

@@ -40,7 +40,7 @@ export function registerThreadedWasmBackend(options: ThreadedWasmOptions = {}): 
       fix: `pass an integer from 1 to ${MAX_THREADS} (the threaded binary pre-spawns ${MAX_THREADS} workers)`,
     });
   }
-  if (tf.findBackend('wasm') != null) {
+  if (wasmBackendRunning()) {
     throw new WasmKernelsError({
       code: 'WASM_ALREADY_INITIALISED',
       problem: 'the wasm backend is already initialised (single-threaded)',
@@ -53,7 +53,8 @@ export function registerThreadedWasmBackend(options: ThreadedWasmOptions = {}): 
     'wasm',
     async () => {
       const factory = files.require(files.glue) as (config: object) => Promise<EmscriptenModule>;
-      const module = await factory({
+      const before = PROCESS_EVENTS.map((event) => processEvents.listeners(event));
+      const ready = factory({
         locateFile: (name: string, prefix: string) =>
           name.endsWith('.worker.js') ? files.worker : name.endsWith('.wasm') ? files.binary : prefix + name,
         mainScriptUrlOrBlob: files.glue,
@@ -71,7 +72,21 @@ export function registerThreadedWasmBackend(options: ThreadedWasmOptions = {}): 
           );
           return {};
         },
+        // Emscripten's exit path would set process.exitCode or call process.exit; tfjs never
+        // exits the runtime, and if it did that is not the user's process to end.
+        quit: (_status: number, toThrow: unknown) => {
+          throw toThrow;
+        },
       });
+      // The runtime installs these handlers synchronously in the call above. They rethrow from
+      // its one-line minified source, so Node prints ~55 KB of it above any uncaught error of
+      // the user's own (and exits with 7, not 1). tfjs only removes them on dispose.
+      PROCESS_EVENTS.forEach((event, i) => {
+        for (const listener of processEvents.listeners(event)) {
+          if (!before[i].includes(listener)) processEvents.removeListener(event, listener as () => void);
+        }
+      });
+      const module = await ready;
       module.tfjs = {
         init: module.cwrap('init', null, []),
         initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
@@ -89,6 +104,19 @@ export function registerThreadedWasmBackend(options: ThreadedWasmOptions = {}): 
     },
     options.priority ?? 2,
   );
+}
+
+/** The process handlers the Emscripten runtime adds in Node (see the factory above). */
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'];
+/** `process` seen as a plain emitter (its typings overload `listeners` per event name). */
+const processEvents: NodeJS.EventEmitter = process;
+
+/**
+ * Whether the wasm backend has been initialised. Not `tf.findBackend('wasm')`: that starts the
+ * initialisation of a registered backend (here the stock single-threaded one) as a side effect.
+ */
+function wasmBackendRunning(): boolean {
+  return tf.engine().registry.wasm != null;
 }
 
 /** Threads the active wasm backend's XNNPACK pool uses (1 for the stock registration). */

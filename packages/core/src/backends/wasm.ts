@@ -7,7 +7,6 @@ interface WasmKernels {
 }
 interface WasmKernelsNode extends WasmKernels {
   registerThreadedWasmBackend(options?: { threads?: number }): void;
-  wasmThreadsCount(): number;
 }
 
 /**
@@ -24,26 +23,49 @@ async function loadKernels(): Promise<WasmKernels | WasmKernelsNode | undefined>
   }
 }
 
+/** The kernel whose absence makes `tf.grad` through `conv2d` throw on stock wasm. */
+const TRAINING_KERNEL = 'Conv2DBackpropFilter';
+
+/**
+ * What the report says about training. It asks tfjs' kernel registry, not whether core could
+ * import the package: in a browser that import of a bare name fails even when the app has
+ * registered the kernels itself.
+ */
+function trainingKernels(registeredHere: string[] | undefined): string {
+  if (tf.getKernel(TRAINING_KERNEL, 'wasm') === undefined) {
+    const fix = isNode
+      ? 'npm install @selfsup/wasm-kernels'
+      : "call registerWasmTrainingKernels() from '@selfsup/wasm-kernels' first";
+    return `no training kernels (${fix} to train convnets)`;
+  }
+  return registeredHere
+    ? `training kernels from @selfsup/wasm-kernels (${registeredHere.length})`
+    : 'training kernels (registered before useBackend)';
+}
+
+/** XNNPACK threads of the running wasm backend (its module's own count; 1 if it does not say). */
+function runningThreads(): number {
+  const backend = tf.backend() as { wasm?: { tfjs?: { getThreadsCount?(): number } } };
+  return backend.wasm?.tfjs?.getThreadsCount?.() ?? 1;
+}
+
 export const wasmLoader: BackendLoader = {
   name: 'wasm',
   packages: ['@tensorflow/tfjs-backend-wasm'],
   async load({ wasmThreads }: UseBackendOptions) {
     await ensureRegistered('wasm', '@tensorflow/tfjs-backend-wasm');
     const kernels = await loadKernels();
-    if (!kernels) {
-      await activate('wasm');
-      return { tfBackend: 'wasm', detail: 'WebAssembly (XNNPACK), 1 thread, no training kernels (npm install @selfsup/wasm-kernels to train convnets)' };
-    }
-    const names = kernels.registerWasmTrainingKernels();
-    // Threads can only be chosen before the backend's first initialisation.
-    if ('registerThreadedWasmBackend' in kernels && wasmThreads !== 1 && tf.findBackend('wasm') == null) {
+    const registered = kernels?.registerWasmTrainingKernels();
+    // Threads can only be chosen before the backend's first initialisation. (Not
+    // tf.findBackend('wasm'): it would start initialising the stock single-threaded backend.)
+    if (kernels && 'registerThreadedWasmBackend' in kernels && wasmThreads !== 1 && tf.engine().registry.wasm == null) {
       kernels.registerThreadedWasmBackend(wasmThreads === undefined ? {} : { threads: wasmThreads });
     }
     await activate('wasm');
-    const threads = 'wasmThreadsCount' in kernels ? kernels.wasmThreadsCount() : 1;
+    const threads = runningThreads();
     return {
       tfBackend: 'wasm',
-      detail: `WebAssembly (XNNPACK), ${threads} thread${threads === 1 ? '' : 's'}, training kernels from @selfsup/wasm-kernels (${names.length})`,
+      detail: `WebAssembly (XNNPACK), ${threads} thread${threads === 1 ? '' : 's'}, ${trainingKernels(registered)}`,
     };
   },
 };
