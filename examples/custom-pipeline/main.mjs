@@ -8,7 +8,8 @@ import { smallConvnet } from '@selfsup/backbones';
 import { epochOrder, loadCifar10 } from '@selfsup/datasets';
 import { knnAccuracy } from '@selfsup/eval';
 import { mlpHead, parametric } from '@selfsup/losses';
-import { sgd } from '@selfsup/optim';
+import { BN_AND_BIAS, sgd } from '@selfsup/optim';
+import { contrastiveStep } from '@selfsup/train';
 
 const steps = Number(process.argv[2] ?? 120); // about 2.5 minutes on 2 cores (wasm)
 const backend = await useBackend('auto');
@@ -18,15 +19,18 @@ const train = (await loadCifar10({ split: 'train' })).subset(Int32Array.from({ l
 const test = (await loadCifar10({ split: 'test' })).subset(Int32Array.from({ length: 1000 }, (_, i) => i));
 
 const backbone = smallConvnet({ widths: [32, 64, 128], rng: rng.fork('backbone') });
-const headOptimizer = sgd({ lr: 0.05, momentum: 0.9 });
+// The learning-rate rule (train README): base·B/256 with base 0.3 for the small convnet, B = 128.
+// The head's optimizer is the backbone's recipe, so that only the head's role differs from SimCLR.
+const batchSize = 128;
+const groups = [{ match: BN_AND_BIAS, weightDecay: 0 }];
+const optimizer = sgd({ lr: (0.3 * batchSize) / 256, momentum: 0.9, weightDecay: 5e-4, groups });
+const headOptimizer = sgd({ lr: (0.3 * batchSize) / 256, momentum: 0.9, weightDecay: 5e-4, groups });
 const objective = parametric(mlpHead({ dims: [backbone.featureDim, 128, 64], batchNorm: true, rng: rng.fork('head') }), {
   temperature: 0.5,
   innerSteps: 5,
   optimizer: headOptimizer,
 });
-const optimizer = sgd({ lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
 const views = twoViews(simclrCifar());
-const vars = backbone.trainableVariables(); // parametric: the objective trains the head itself
 
 // Eval-mode features in batches of 512: one forward over thousands of images would push the
 // wasm heap past 2 GiB, where tfjs' wasm backend faults.
@@ -49,23 +53,17 @@ async function knn() {
 }
 
 console.log(`kNN before: ${(100 * (await knn())).toFixed(1)}%`);
-const batchSize = 128;
 const order = epochOrder(train.size, 0, 0);
 for (let step = 0; step < steps; step++) {
-  const rows = order.subarray((step * batchSize) % (train.size - batchSize), ((step * batchSize) % (train.size - batchSize)) + batchSize);
-  const loss = tf.tidy(() => {
-    const { images } = train.toBatch(rows);
+  const start = (step * batchSize) % (train.size - batchSize);
+  // The Trainer's own step: both views through the backbone as one batch, K inner head steps on
+  // stop-gradient features, then the backbone update through the fitted head.
+  const { loss, innerLosses } = tf.tidy(() => {
+    const { images } = train.toBatch(order.subarray(start, start + batchSize));
     const [v1, v2] = views(images, rng.fork('views').fork(String(step)));
-    const { value, grads } = tf.variableGrads(() => {
-      const h = backbone.apply(tf.concat([v1, v2]), { training: true });
-      const [h1, h2] = [tf.slice(h, [0, 0], [batchSize, -1]), tf.slice(h, [batchSize, 0], [batchSize, -1])];
-      objective.headStep(h1, h2); // K inner steps on stop-gradient features
-      return objective.loss(h1, h2); // the head is fixed here: the gradient reaches the backbone only
-    }, vars);
-    optimizer.step(vars.map((variable) => ({ variable, gradient: grads[variable.name] })));
-    return value;
+    return contrastiveStep({ backbone, objective, optimizer }, v1, v2);
   });
   if (step % 5 === 0 || step === steps - 1) console.log(`step ${step + 1}/${steps}: loss ${loss.dataSync()[0].toFixed(4)}`);
-  loss.dispose();
+  tf.dispose([loss, innerLosses]);
 }
 console.log(`kNN after: ${(100 * (await knn())).toFixed(1)}%`);

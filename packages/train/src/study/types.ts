@@ -1,3 +1,5 @@
+import type { LayerStudyRow } from '@selfsup/eval';
+
 /**
  * The data a head study produces: one `layer-study.json` per run, one `study.json` per study.
  * Both are plain JSON, versioned by `format`, and documented in the train README.
@@ -7,19 +9,15 @@
 export const LAYER_METRICS = ['knnAccuracy', 'linearAccuracy', 'effectiveRank', 'alignment', 'uniformity'] as const;
 export type LayerMetric = (typeof LAYER_METRICS)[number];
 
-/** One backbone stage or head layer of one run. A metric may be missing (skipped). */
-export interface LayerMetrics {
-  /** `backbone.<tap>` or `head.<index>`, e.g. 'backbone.stage3', 'head.0'. */
-  layer: string;
-  part: 'backbone' | 'head';
-  dim: number;
-  knnAccuracy?: number;
-  linearAccuracy?: number;
-  /** RankMe of the test features. */
-  effectiveRank?: number;
-  /** Wang & Isola: E‖f(x) − f(x⁺)‖² over two augmented views of the test images, on L2-normalised features (α = 2). Lower is better. */
+/**
+ * One backbone stage or head layer of one run: the layer study's row of @selfsup/eval (kNN,
+ * linear probe, RankMe of the test features) plus Wang & Isola's geometry, both on L2-normalised
+ * features. A metric may be missing (skipped).
+ */
+export interface LayerMetrics extends LayerStudyRow {
+  /** E‖f(x) − f(x⁺)‖² over two augmented views of the test images (α = 2). Lower is better. */
   alignment?: number;
-  /** Wang & Isola: log E exp(−2‖f(x) − f(y)‖²) over pairs of test images, on L2-normalised features (t = 2). Lower is more uniform. */
+  /** log E exp(−2‖f(x) − f(y)‖²) over pairs of test images (t = 2). Lower is more uniform. */
   uniformity?: number;
 }
 
