@@ -95,6 +95,7 @@ describe('selfsup train (CLI)', () => {
       'train', '--preset', 'quick', '--backend', 'cpu', '--run-dir', 'cifar', '--no-progress', '--max-steps', '1',
       '--batch-size', '16', '--train-subset', '256', '--set', 'model.widths=[4,8]', '--set', 'eval.knnEvery=0',
       '--set', 'eval.bankSize=256', '--set', 'eval.testSize=200', '--set', 'eval.report=false', '--set', 'eval.knnK=20',
+      '--set', 'eval.layerStudy={"trainImages":256,"testImages":200,"probeEpochs":5}',
     ], work);
     expect(trained.status, trained.stderr).toBe(0);
     expect(trained.stderr).toMatch(/kNN accuracy \(k=20, τ=0\.1\) on 200 test images: \d+\.\d+%/);
