@@ -36,7 +36,7 @@ export const STUDY_PRESETS = {
     arms: ARMS,
     seeds: [0, 1],
   },
-  /** The small convnet on 10,000 CIFAR-10 images, 3 arms × 3 seeds: about an hour and a half on 2 cores (wasm). */
+  /** The small convnet on 10,000 CIFAR-10 images, 3 arms × 3 seeds: about 75 minutes on 2 cores (wasm; 12 runs took 101 min). */
   'head-cpu': {
     name: 'head-cpu',
     base: {
