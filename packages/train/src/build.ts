@@ -35,7 +35,7 @@ const NAMED_DATASETS: Record<Exclude<TrainConfig['data']['name'], 'folder'>, { l
 
 /** Loads the configured dataset's train split (a seeded subset if asked) and its test split. */
 export async function loadDatasets(config: TrainConfig, onProgress?: ProgressCallback): Promise<Datasets> {
-  const { name, cacheDir, source, path } = config.data;
+  const { name, cacheDir, source } = config.data;
   let train: ImageDataset;
   let test: ImageDataset | undefined;
   if (name === 'folder') {
