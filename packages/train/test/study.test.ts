@@ -80,6 +80,12 @@ describe('selfsup study', () => {
     expect(results(finished)).toEqual(results(uninterrupted));
   }, 600_000);
 
+  it('refuses to mix in runs of another config when the study changes', () => {
+    const changed = run(['study', '--config', studyFile, '--study-dir', join(work, 'straight'), '--set', 'train.epochs=3']);
+    expect(changed.status).toBe(1);
+    expect(changed.stderr).toMatch(/straight.*holds a run with another config than the study now asks for: give the changed study another --study-dir/s);
+  });
+
   it('refuses arms that chunk their batches differently, and a bad study config, with the fix', () => {
     const mixed = join(work, 'mixed.json');
     writeFileSync(mixed, JSON.stringify({ ...tinyStudy, arms: [...tinyStudy.arms, { name: 'chunked', set: { 'train.chunkSize': 16 } }] }));

@@ -8,7 +8,7 @@ import { configSchema, type TrainConfig } from '../config/schema';
 import { ConfigError } from '../errors';
 import { readMetrics } from '../metrics';
 import { planStudy, type StudyConfig } from '../study/config';
-import { hasCheckpoint, isRunDone, runStudyRun } from '../study/run-study';
+import { assertSameConfig, hasCheckpoint, isRunDone, runStudyRun } from '../study/run-study';
 import { datasetChecksumOf, runJobOf, type RunJob } from './spec';
 
 /** The queue every selfsup worker listens on (one per Redis database). */
@@ -133,11 +133,16 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const processor = async (job: Job<RunJob>) => {
     const { id, arm, relativeDir, spec } = job.data;
     const runDir = join(runRoot, relativeDir);
+    const config = configSchema.parse({ ...spec.config, runDir, backend: options.backend ?? 'auto' });
+    try {
+      assertSameConfig(config);
+    } catch (error) {
+      throw new UnrecoverableError((error as Error).message);
+    }
     if (isRunDone(runDir)) {
       log(`${name}: ${id} (${arm}, seed ${spec.seed}) is already done in ${runDir}`);
       return { runDir, skipped: true };
     }
-    const config = configSchema.parse({ ...spec.config, runDir, backend: options.backend ?? 'auto' });
     const resuming = hasCheckpoint(runDir);
     log(`${name}: taking ${id} (${arm}, seed ${spec.seed}), attempt ${job.attemptsMade + 1}${resuming ? ', resuming from its checkpoint' : ''}`);
     try {

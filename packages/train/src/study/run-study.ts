@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { readMetrics } from '../metrics';
 import { runTraining } from '../run';
-import type { TrainConfig } from '../config/schema';
+import { configSchema, type TrainConfig } from '../config/schema';
+import { canonicalJson } from '../queue/spec';
 import { ConfigError } from '../errors';
 import { planStudy, type PlannedRun, type StudyConfig } from './config';
 import { writeStudyReport } from './report';
@@ -44,6 +45,28 @@ export function hasCheckpoint(runDir: string): boolean {
   return existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.safetensors'));
 }
 
+/** What determines a run's numbers: its config less where it writes and which backend runs it. */
+function comparable({ runDir: _runDir, backend: _backend, ...rest }: TrainConfig): string {
+  return canonicalJson(rest);
+}
+
+/**
+ * A run directory written with another config would be skipped or resumed as if it were this
+ * run: refuse it, so that editing a study never mixes old runs into new results.
+ */
+export function assertSameConfig(config: TrainConfig): void {
+  const saved = join(config.runDir, 'config.json');
+  if (!existsSync(saved)) return;
+  const before = configSchema.parse(JSON.parse(readFileSync(saved, 'utf8')));
+  if (comparable(before) !== comparable(config)) {
+    throw new ConfigError({
+      code: 'STUDY_CONFIG_CHANGED',
+      problem: `${config.runDir} holds a run with another config than the study now asks for`,
+      fix: 'give the changed study another --study-dir, or delete that run directory to redo it',
+    });
+  }
+}
+
 /** Whether a study run has finished training and its layer study. */
 export function isRunDone(runDir: string): boolean {
   return existsSync(join(runDir, DONE_FILE)) && existsSync(join(runDir, 'layer-study.json'));
@@ -81,6 +104,7 @@ export async function runStudy(study: StudyConfig, options: StudyOptions = {}): 
   const plan = planStudy(study, studyDir);
   mkdirSync(studyDir, { recursive: true });
   writeFileAtomic.sync(join(studyDir, 'study-config.json'), `${JSON.stringify(study, null, 2)}\n`);
+  for (const run of plan) assertSameConfig(run.config);
   const alreadyDone = plan.filter((run) => isRunDone(run.config.runDir)).length;
   log(`study ${study.name}: ${study.arms.length} arms × ${study.seeds.length} seeds = ${plan.length} runs in ${studyDir}${alreadyDone ? ` (${alreadyDone} already done)` : ''}`);
 
