@@ -7,5 +7,6 @@
 export { embed2d, type EmbedOptions, type Embedding2D } from '../embedding';
 export { embeddingSpec, layerStudySpec, trainingCurvesSpec, type VegaLiteSpec } from './charts';
 export type { MetricsRecord } from './metrics';
+export { escapeHtml } from './html';
 export { renderSvg, svgToPng } from './render';
 export { writeReport, type ReportFiles, type ReportInput } from './write-report';

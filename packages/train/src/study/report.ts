@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { renderSvg, svgToPng, type VegaLiteSpec } from '@selfsup/eval/report';
+import { escapeHtml, renderSvg, svgToPng, type VegaLiteSpec } from '@selfsup/eval/report';
 import writeFileAtomic from 'write-file-atomic';
 import { forwardLayerOrder } from './summary';
 import { LAYER_METRICS, type ArmLayerSummary, type IntervalStat, type LayerMetric, type PairedDifference, type StudyFile } from './types';
@@ -123,7 +123,7 @@ function studyPage(study: StudyFile, arms: string[], layers: string[], svg: stri
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(study.name)}: head study</title>
+<title>${escapeHtml(study.name)}: head study</title>
 <style>
 body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: #222; margin: 24px auto; max-width: 1200px; padding: 0 16px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #e5e5e5; padding-bottom: 4px; }
@@ -137,7 +137,7 @@ td.excludes-zero { background: #fff3bf; font-weight: bold; }
 </style>
 </head>
 <body>
-<header><h1>${esc(study.name)}</h1><p class="note">Head study: ${study.arms.length} arms × ${study.seeds.length} seeds, ${study.runs.length} runs recorded.</p>
+<header><h1>${escapeHtml(study.name)}</h1><p class="note">Head study: ${study.arms.length} arms × ${study.seeds.length} seeds, ${study.runs.length} runs recorded.</p>
 ${armsTable(study)}</header>
 <main>
 <section id="accuracy"><h2>Accuracy per layer</h2>${figure}</section>
@@ -155,9 +155,9 @@ ${differenceTables(study.pairedDifferences, arms, layers)}</section>
 function armsTable(study: StudyFile): string {
   const rows = study.arms.map((a) => {
     const overrides = Object.entries(a.overrides).map(([key, value]) => `${key} = ${JSON.stringify(value)}`);
-    return `<tr><td>${esc(a.name)}</td><td style="text-align:left">${esc(overrides.join('; ')) || '<span class="dim">defaults</span>'}</td></tr>`;
+    return `<tr><td>${escapeHtml(a.name)}</td><td style="text-align:left">${escapeHtml(overrides.join('; ')) || '<span class="dim">defaults</span>'}</td></tr>`;
   });
-  const seeds = `<p class="note">Seeds: ${esc(study.seeds.join(', '))}</p>`;
+  const seeds = `<p class="note">Seeds: ${escapeHtml(study.seeds.join(', '))}</p>`;
   return `<table><thead><tr><th>arm</th><th style="text-align:left">overrides</th></tr></thead><tbody>${rows.join('')}</tbody></table>${seeds}`;
 }
 
@@ -168,16 +168,16 @@ function summaryTable(summary: readonly ArmLayerSummary[], metric: LayerMetric, 
   const shownArms = arms.filter((arm) => rows.some((s) => s.arm === arm));
   const shownLayers = layers.filter((layer) => rows.some((s) => s.layer === layer));
   const display = METRIC_DISPLAY[metric];
-  const head = `<tr><th>layer</th>${shownArms.map((arm) => `<th colspan="3">${esc(arm)}</th>`).join('')}</tr>`;
+  const head = `<tr><th>layer</th>${shownArms.map((arm) => `<th colspan="3">${escapeHtml(arm)}</th>`).join('')}</tr>`;
   const body = shownLayers.map((layer) => {
     const cells = shownArms.map((arm) => {
       const s = rows.find((r) => r.arm === arm && r.layer === layer);
       if (s === undefined) return '<td class="dim">–</td><td></td><td></td>';
-      return `<td>${esc(meanPlusMinus(s, display))}</td><td class="dim">${esc(interval(s, display))}</td><td class="dim">${s.n}</td>`;
+      return `<td>${escapeHtml(meanPlusMinus(s, display))}</td><td class="dim">${escapeHtml(interval(s, display))}</td><td class="dim">${s.n}</td>`;
     });
-    return `<tr><td>${esc(layer)}</td>${cells.join('')}</tr>`;
+    return `<tr><td>${escapeHtml(layer)}</td>${cells.join('')}</tr>`;
   });
-  return `<h3>${esc(display.label)}${display.unit ? ` (${esc(display.unit)})` : ''}</h3>
+  return `<h3>${escapeHtml(display.label)}${display.unit ? ` (${escapeHtml(display.unit)})` : ''}</h3>
 <table><thead>${head}</thead><tbody>${body.join('\n')}</tbody></table>`;
 }
 
@@ -192,7 +192,7 @@ function differenceTables(differences: readonly PairedDifference[], arms: string
     .map(([armA, armB]) => {
       const rows = differences.filter((d) => d.armA === armA && d.armB === armB);
       const metrics = LAYER_METRICS.filter((m) => rows.some((d) => d.metric === m));
-      const head = `<tr><th>layer</th>${metrics.map((m) => `<th>${esc(METRIC_DISPLAY[m].label)}${METRIC_DISPLAY[m].diffUnit ? ` (${esc(METRIC_DISPLAY[m].diffUnit.trim())})` : ''}</th>`).join('')}</tr>`;
+      const head = `<tr><th>layer</th>${metrics.map((m) => `<th>${escapeHtml(METRIC_DISPLAY[m].label)}${METRIC_DISPLAY[m].diffUnit ? ` (${escapeHtml(METRIC_DISPLAY[m].diffUnit.trim())})` : ''}</th>`).join('')}</tr>`;
       const body = layers
         .filter((layer) => rows.some((d) => d.layer === layer))
         .map((layer) => {
@@ -202,11 +202,11 @@ function differenceTables(differences: readonly PairedDifference[], arms: string
             const display = METRIC_DISPLAY[metric];
             const excludesZero = d.n >= 2 && (d.ci95[0] > 0 || d.ci95[1] < 0);
             const text = `${signed(d.mean, display)} ${interval(d, display)} ${d.positive}+ ${d.negative}− ${d.ties}=`;
-            return `<td${excludesZero ? ' class="excludes-zero"' : ''}>${esc(text)}</td>`;
+            return `<td${excludesZero ? ' class="excludes-zero"' : ''}>${escapeHtml(text)}</td>`;
           });
-          return `<tr><td>${esc(layer)}</td>${cells.join('')}</tr>`;
+          return `<tr><td>${escapeHtml(layer)}</td>${cells.join('')}</tr>`;
         });
-      return `<h3>${esc(armA)} − ${esc(armB)}</h3>
+      return `<h3>${escapeHtml(armA)} − ${escapeHtml(armB)}</h3>
 <table><thead>${head}</thead><tbody>${body.join('\n')}</tbody></table>`;
     })
     .join('\n');
@@ -217,7 +217,7 @@ function runsTable(study: StudyFile, arms: string[]): string {
   const runs = [...study.runs].sort((a, b) => rank(a.arm) - rank(b.arm) || a.seed - b.seed);
   const rows = runs.map(
     (r) =>
-      `<tr><td>${esc(r.arm)}</td><td>${r.seed}</td><td>${esc(duration(r.wallSeconds))}</td><td>${typeof r.finalLoss === 'number' && Number.isFinite(r.finalLoss) ? esc(r.finalLoss.toFixed(4)) : '–'}</td><td style="text-align:left">${esc(r.runDir)}</td></tr>`,
+      `<tr><td>${escapeHtml(r.arm)}</td><td>${r.seed}</td><td>${escapeHtml(duration(r.wallSeconds))}</td><td>${typeof r.finalLoss === 'number' && Number.isFinite(r.finalLoss) ? escapeHtml(r.finalLoss.toFixed(4)) : '–'}</td><td style="text-align:left">${escapeHtml(r.runDir)}</td></tr>`,
   );
   return `<table><thead><tr><th>arm</th><th>seed</th><th>wall time</th><th>final loss</th><th style="text-align:left">run directory</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
@@ -247,6 +247,3 @@ function duration(seconds: number): string {
   return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(rest).padStart(2, '0')} s`;
 }
 
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
