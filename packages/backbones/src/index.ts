@@ -28,4 +28,5 @@ export {
   type TorchImportOptions,
   type TorchImportResult,
 } from './io/torch-import';
-export { readSafetensors, type SafetensorsTensor } from './io/safetensors';
+export { readSafetensors } from './io/safetensors';
+export type { SafetensorsTensor } from '@selfsup/core';

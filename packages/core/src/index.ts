@@ -22,3 +22,11 @@ export type {
 } from './contracts';
 export { gradCacheStep, type GradCacheContext, type GradCacheOptions, type GradCacheResult } from './gradcache';
 export { gradientsFreeingEarly } from './tape';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  safetensorsToFloat32,
+  SafetensorsError,
+  type SafetensorsInput,
+  type SafetensorsTensor,
+} from './safetensors';

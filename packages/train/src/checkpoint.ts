@@ -1,7 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Backbone } from '@selfsup/backbones';
+import type { ProjectionHead } from '@selfsup/losses';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsInput } from '@selfsup/core';
 import { TrainingError } from './errors';
+import { asBuffer } from './files';
 
 /**
  * Checkpoints are single safetensors files (`step-000120.safetensors`: an 8-byte header length,
@@ -28,70 +33,39 @@ export interface Checkpoint {
   tensors: Record<string, CheckpointTensor>;
 }
 
-const SAFETENSORS_DTYPE = { float32: 'F32', int32: 'I32' } as const;
-const FROM_SAFETENSORS: Record<string, CheckpointTensor['dtype']> = { F32: 'float32', I32: 'int32' };
 const FILE_PATTERN = /^step-(\d+)\.safetensors$/;
 
 export function encodeCheckpoint({ step, meta, tensors }: Checkpoint): Buffer {
-  const header: Record<string, unknown> = {
-    __metadata__: { format: 'selfsup-checkpoint-1', state: JSON.stringify({ step, meta }) },
-  };
-  let offset = 0;
-  const names = Object.keys(tensors).sort();
-  for (const name of names) {
-    const t = tensors[name];
-    const bytes = t.data.byteLength;
-    header[name] = { dtype: SAFETENSORS_DTYPE[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes] };
-    offset += bytes;
+  const entries: Record<string, SafetensorsInput> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    entries[name] = t.dtype === 'float32' ? { dtype: 'F32', shape: t.shape, data: t.data as Float32Array } : { dtype: 'I32', shape: t.shape, data: t.data as Int32Array };
   }
-  // Pad the header with spaces to a multiple of 8 so the data stays aligned, as the format allows.
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const headerBytes = Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, ' ')]);
-  const out = Buffer.alloc(8 + headerBytes.length + offset);
-  out.writeBigUInt64LE(BigInt(headerBytes.length), 0);
-  headerBytes.copy(out, 8);
-  let cursor = 8 + headerBytes.length;
-  for (const name of names) {
-    const { data } = tensors[name];
-    Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(out, cursor);
-    cursor += data.byteLength;
-  }
-  return out;
+  const bytes = encodeSafetensors(entries, { format: 'selfsup-checkpoint-1', state: JSON.stringify({ step, meta }) });
+  return asBuffer(bytes);
 }
 
-export function decodeCheckpoint(bytes: Buffer, file = 'checkpoint'): Checkpoint {
+export function decodeCheckpoint(bytes: Uint8Array, file = 'checkpoint'): Checkpoint {
   const corrupt = (what: string) =>
     new TrainingError({
       code: 'CHECKPOINT_CORRUPT',
       problem: `checkpoint ${file} is unreadable (${what})`,
       fix: `delete ${file} to resume from the previous checkpoint, or start a fresh run without --resume`,
     });
-  if (bytes.length < 8) throw corrupt(`${bytes.length} bytes`);
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  if (8 + headerLength > bytes.length) throw corrupt('truncated header');
-  type Entry = { dtype: string; shape: number[]; data_offsets: [number, number] };
-  let header: Record<string, unknown>;
+  let decoded: ReturnType<typeof decodeSafetensors>;
   try {
-    header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
-  } catch {
-    throw corrupt('header is not JSON');
+    decoded = decodeSafetensors(bytes, file);
+  } catch (error) {
+    throw error instanceof SafetensorsError ? corrupt(error.reason) : error;
   }
-  const dataStart = 8 + headerLength;
   const tensors: Record<string, CheckpointTensor> = {};
-  for (const [name, value] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const entry = value as Entry;
-    const dtype = FROM_SAFETENSORS[entry.dtype];
-    const [begin, end] = entry.data_offsets;
-    if (!dtype) throw corrupt(`tensor ${name} has unsupported dtype ${entry.dtype}`);
-    if (dataStart + end > bytes.length) throw corrupt(`tensor ${name} runs past the end of the file (truncated)`);
-    const slice = bytes.buffer.slice(bytes.byteOffset + dataStart + begin, bytes.byteOffset + dataStart + end);
-    const data = dtype === 'float32' ? new Float32Array(slice) : new Int32Array(slice);
-    const expected = entry.shape.reduce((a, b) => a * b, 1);
-    if (data.length !== expected) throw corrupt(`tensor ${name} has ${data.length} values, shape needs ${expected}`);
-    tensors[name] = { dtype, shape: entry.shape, data };
+  for (const [name, { dtype, shape, bytes: data }] of decoded.tensors) {
+    // Copies: aligned typed arrays that outlive the file's buffer.
+    const copy = new Uint8Array(data).buffer; // not data.slice(): on a Buffer that is a view
+    if (dtype === 'F32') tensors[name] = { dtype: 'float32', shape, data: new Float32Array(copy) };
+    else if (dtype === 'I32') tensors[name] = { dtype: 'int32', shape, data: new Int32Array(copy) };
+    else throw corrupt(`tensor ${name} has unsupported dtype ${dtype}`);
   }
-  const state = (header.__metadata__ as { state?: string } | undefined)?.state;
+  const { state } = decoded.metadata;
   if (state === undefined) throw corrupt('no selfsup state in the metadata');
   const { step, meta } = JSON.parse(state) as { step: number; meta: Record<string, unknown> };
   return { step, meta, tensors };
@@ -120,4 +94,36 @@ export function loadLatestCheckpoint(dir: string): Checkpoint | undefined {
   const newest = listCheckpoints(dir).at(-1);
   if (!newest) return undefined;
   return decodeCheckpoint(readFileSync(newest.file), newest.file);
+}
+
+/**
+ * Every model variable under its checkpoint name: `backbone/<PyTorch name>` and `head/<index>`
+ * (trainable, then non-trainable). tfjs engine names carry per-process scope counters
+ * (`smallConvnet_3/...`), so checkpoints never use them.
+ */
+export function checkpointNames(backbone: Backbone, head: ProjectionHead): Map<string, tf.Variable> {
+  const names = new Map<string, tf.Variable>();
+  for (const [name, variable] of backbone.namedVariables()) names.set(`backbone/${name}`, variable);
+  [...head.trainableVariables(), ...head.nonTrainableVariables()].forEach((variable, i) => names.set(`head/${i}`, variable));
+  return names;
+}
+
+/** Assigns a checkpoint's tensors to `variables` (checkpoint name → variable), every shape checked first. */
+export function assignCheckpoint(checkpoint: Checkpoint, variables: Map<string, tf.Variable>): void {
+  for (const [name, target] of variables) {
+    const saved = checkpoint.tensors[name];
+    if (!saved || !tf.util.arraysEqual(saved.shape, target.shape)) {
+      throw new TrainingError({
+        code: 'CHECKPOINT_MISMATCH',
+        problem: `checkpoint at step ${checkpoint.step} has ${saved ? `shape [${saved.shape}]` : 'no tensor'} for ${name}, the model needs [${target.shape}]`,
+        fix: 'use the config the run started with (config.json in the run directory)',
+      });
+    }
+  }
+  tf.tidy(() => {
+    for (const [name, target] of variables) {
+      const saved = checkpoint.tensors[name];
+      target.assign(tf.tensor(saved.data, saved.shape, saved.dtype));
+    }
+  });
 }

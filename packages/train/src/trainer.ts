@@ -6,7 +6,7 @@ import type { ContrastiveObjective } from '@selfsup/losses';
 import { epochOrder } from '@selfsup/datasets';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Checkpoint, type CheckpointTensor, loadLatestCheckpoint, saveCheckpoint } from './checkpoint';
+import { assignCheckpoint, type Checkpoint, type CheckpointTensor, checkpointNames, loadLatestCheckpoint, saveCheckpoint } from './checkpoint';
 import { TrainingError } from './errors';
 import { type MetricRecord, MetricsLog } from './metrics';
 import { ProgressBar } from './progress';
@@ -223,15 +223,10 @@ export class Trainer {
     return checkpoint.step;
   }
 
-  /**
-   * Stable names for every variable: `backbone/<torch name>` and `head/<index>`. tfjs engine
-   * names carry per-process scope counters (`smallConvnet_3/...`), so checkpoints never use them.
-   */
+  /** Every model variable by engine name, with its checkpoint name (see `checkpointNames`). */
   private stableNames(): Map<string, { stable: string; variable: tf.Variable }> {
-    const names = new Map<string, { stable: string; variable: tf.Variable }>();
-    for (const [name, variable] of this.parts.backbone.namedVariables()) names.set(variable.name, { stable: `backbone/${name}`, variable });
-    this.headVariables().forEach((variable, i) => names.set(variable.name, { stable: `head/${i}`, variable }));
-    return names;
+    const stable = checkpointNames(this.parts.backbone, this.parts.objective.head);
+    return new Map([...stable].map(([name, variable]) => [variable.name, { stable: name, variable }]));
   }
 
   /** Every variable and optimizer state, under stable names. */
@@ -261,21 +256,8 @@ export class Trainer {
   }
 
   private restore(checkpoint: Checkpoint): void {
-    const take = (name: string, target: tf.Variable) => {
-      const saved = checkpoint.tensors[name];
-      if (!saved || !tf.util.arraysEqual(saved.shape, target.shape)) {
-        throw new TrainingError({
-          code: 'CHECKPOINT_MISMATCH',
-          problem: `checkpoint at step ${checkpoint.step} has ${saved ? `shape [${saved.shape}]` : 'no tensor'} for ${name}, the model needs [${target.shape}]`,
-          fix: 'resume with the same config the run started with (see config.json in the run directory)',
-        });
-      }
-      target.assign(tf.tensor(saved.data, saved.shape, saved.dtype));
-    };
     const names = this.stableNames();
-    tf.tidy(() => {
-      for (const { stable, variable } of names.values()) take(stable, variable);
-    });
+    assignCheckpoint(checkpoint, new Map([...names.values()].map(({ stable, variable }) => [stable, variable])));
     const toEngine = new Map([...names.entries()].map(([engine, { stable }]) => [stable, engine]));
     const fromStable = (stable: string) => toEngine.get(stable) ?? stable;
     for (const [key, opt] of this.optimizers()) {
@@ -290,11 +272,6 @@ export class Trainer {
         tf.dispose(Object.values(tensors));
       }
     }
-  }
-
-  private headVariables(): tf.Variable[] {
-    const head = this.parts.objective.head;
-    return [...head.trainableVariables(), ...head.nonTrainableVariables()];
   }
 
   private optimizers(): [string, Optimizer][] {

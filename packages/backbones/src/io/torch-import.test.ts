@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importTorchWeights, importTorchWeightsSync, readSafetensors, resnet } from '../index';
-import { toFloat32 } from './safetensors';
+import { safetensorsToFloat32 as toFloat32 } from '@selfsup/core';
 import { FIXTURES, useCpu } from '../../test/helpers';
 
 beforeAll(useCpu);

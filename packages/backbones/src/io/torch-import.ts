@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone } from '../contract';
 import { BackboneError } from '../errors';
 import { nodeFs } from './node-fs';
-import { parseSafetensors, toFloat32, type SafetensorsTensor } from './safetensors';
+import { decodeSafetensors, safetensorsToFloat32, type SafetensorsTensor } from '@selfsup/core';
 
 export interface TorchImportOptions {
   /**
@@ -58,7 +58,7 @@ export function importTorchWeightsSync(
   source = 'safetensors file',
 ): TorchImportResult {
   const { strict = true, stripPrefix = '' } = options;
-  const { tensors: file, metadata } = parseSafetensors(bytes, source);
+  const { tensors: file, metadata } = decodeSafetensors(bytes, source);
   const targets = backbone.namedVariables();
   // selfsup's trainer writes `backbone/<name>` (torch names never hold a '/') and its format tag.
   const selfsup = (metadata.format ?? '').startsWith('selfsup-checkpoint') || [...file.keys()].some((n) => n.startsWith(SELFSUP_PREFIX));
@@ -98,7 +98,7 @@ export function importTorchWeightsSync(
   for (const { fileName, name, tensor, variable } of matched) {
     const expected = layout === 'HWIO' ? [...variable.shape] : torchShape(variable.shape);
     if (expected.join() !== tensor.shape.join()) throw shapeError(backbone, source, fileName, tensor.shape, variable.shape, layout, selfsup);
-    values.set(name, { data: toFloat32(fileName, tensor), shape: tensor.shape });
+    values.set(name, { data: safetensorsToFloat32(fileName, tensor), shape: tensor.shape });
   }
   const missing = [...targets.keys()].filter((name) => !values.has(name));
   if (missing.length > 0) {
