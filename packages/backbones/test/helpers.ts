@@ -30,3 +30,13 @@ export interface TorchFixture {
   eval: { features: number[]; featureDim: number; taps: Record<string, { shape: number[]; values: number[] }> };
   train: { features: number[]; runningAfterOneStep: Record<string, number[]> };
 }
+
+/**
+ * A Python with torch and torchvision (Debian's python3-torch/python3-torchvision, which
+ * `.ci/run` installs), or undefined: `$SELFSUP_TORCH_PYTHON`, then /usr/bin/python3, then python3.
+ */
+export function torchPython(): string | undefined {
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const candidates = [process.env.SELFSUP_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => Boolean(c));
+  return candidates.find((python) => spawnSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0);
+}
