@@ -53,6 +53,8 @@ export class ImageDataset {
     readonly height: number,
     readonly width: number,
     readonly channels: number,
+    /** Where each image came from (image folders: the file's path), when known. */
+    readonly files?: readonly string[],
   ) {
     this.size = labels.length;
     if (images.length !== this.size * height * width * channels) {
@@ -61,6 +63,9 @@ export class ImageDataset {
         problem: `${name}: ${images.length} image bytes do not make ${this.size} images of ${height}×${width}×${channels}`,
         fix: 'pass one label per image and images as uint8 NHWC',
       });
+    }
+    if (files !== undefined && files.length !== this.size) {
+      throw new ArgumentError({ code: 'DATA_BAD_SHAPE', problem: `${name}: ${files.length} file names for ${this.size} images`, fix: 'pass one file name per image, or none' });
     }
   }
 
@@ -138,7 +143,8 @@ export class ImageDataset {
       images.set(this.images.subarray(row * bytes, (row + 1) * bytes), i * bytes);
       labels[i] = this.labels[row];
     }
-    return new ImageDataset(name, images, labels, this.classNames, this.height, this.width, this.channels);
+    const files = this.files && Array.from(indices, (row) => this.files![row]);
+    return new ImageDataset(name, images, labels, this.classNames, this.height, this.width, this.channels, files);
   }
 
   private checkIndex(index: number): void {

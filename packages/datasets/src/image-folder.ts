@@ -28,10 +28,6 @@ export interface ImageFolderOptions {
  * (label -1). Files are sorted by name, so the row order is stable.
  */
 export async function loadImageFolder(root: string, options: ImageFolderOptions = {}): Promise<ImageDataset> {
-  const channels = options.channels ?? 3;
-  if (channels !== 1 && channels !== 3) {
-    throw new ArgumentError({ code: 'DATA_BAD_CHANNELS', problem: `channels ${String(channels)} is not 1 or 3`, fix: 'pass channels: 3 (RGB) or 1 (grayscale)' });
-  }
   let entries;
   try {
     entries = await readdir(root, { withFileTypes: true });
@@ -50,6 +46,30 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
   }
   if (items.length === 0) {
     throw new DataError({ code: 'DATA_MISSING', problem: `image folder ${root} holds no .png/.jpg/.jpeg images`, fix: 'put images in class sub-folders (root/cat/1.png) or directly in the folder (unlabeled)' });
+  }
+  return decodeAll(`folder:${root}`, items, classNames, options);
+}
+
+/**
+ * The given PNG/JPEG files, in order, as one unlabeled dataset (e.g. query images to embed);
+ * sized as `loadImageFolder` sizes them.
+ */
+export async function loadImages(paths: readonly string[], options: ImageFolderOptions = {}): Promise<ImageDataset> {
+  if (paths.length === 0) {
+    throw new ArgumentError({ code: 'DATA_MISSING', problem: 'loadImages() got no paths', fix: 'pass the paths of one or more .png/.jpg/.jpeg files' });
+  }
+  const bad = paths.find((path) => !EXTENSIONS.has(extname(path).toLowerCase()));
+  if (bad !== undefined) {
+    throw new DataError({ code: 'DATA_BAD_FORMAT', problem: `${bad} is not a .png, .jpg or .jpeg file`, fix: 'pass PNG or JPEG images' });
+  }
+  return decodeAll(paths.length === 1 ? `image:${paths[0]}` : `images[${paths.length}]`, paths.map((path) => ({ path, label: NO_LABEL })), [], options);
+}
+
+/** Decodes every item (at `options.size`, else the first image's size) into one dataset. */
+async function decodeAll(name: string, items: { path: string; label: number }[], classNames: string[], options: ImageFolderOptions): Promise<ImageDataset> {
+  const channels = options.channels ?? 3;
+  if (channels !== 1 && channels !== 3) {
+    throw new ArgumentError({ code: 'DATA_BAD_CHANNELS', problem: `channels ${String(channels)} is not 1 or 3`, fix: 'pass channels: 3 (RGB) or 1 (grayscale)' });
   }
   let size = normalizeSize(options.size);
   const resize = size;
@@ -77,7 +97,7 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return new ImageDataset(`folder:${root}`, images, labels, classNames, height, width, channels);
+  return new ImageDataset(name, images, labels, classNames, height, width, channels, items.map((item) => item.path));
 }
 
 /** `n`, `[h, w]` or `{ height, width }` → `{ height, width }` of positive integers. */

@@ -15,7 +15,7 @@ export {
 } from './formats/cifar';
 export { encodeIdx, parseIdx, type IdxArray } from './formats/idx';
 export { encodeStl10Images, parseStl10Images, parseStl10Labels } from './formats/stl10';
-export { loadImageFolder, type ImageFolderOptions } from './image-folder';
+export { loadImageFolder, loadImages, type ImageFolderOptions } from './image-folder';
 export type { ProgressCallback, ProgressEvent } from './progress';
 export { DATASETS, datasetPath, fetchDataset, verifyDataset, type DatasetName } from './registry';
 export { STAMP_FILE } from './stamp';

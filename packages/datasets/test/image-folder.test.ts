@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataError, loadImageFolder } from '../src/index';
+import { DataError, loadImageFolder, loadImages } from '../src/index';
 import { firstDifference, randomBytes, tempDir } from './helpers';
 
 /** A PNG of the given raw RGB pixels (lossless, so decoding must return them exactly). */
@@ -39,6 +39,8 @@ describe('loadImageFolder', () => {
     const ds = await loadImageFolder(join(tmp.dir, 'labelled'));
     expect(ds.classNames).toEqual(['cat', 'dog']);
     expect([...ds.labels]).toEqual([0, 0, 1]);
+    expect(ds.files).toEqual(['cat/a.png', 'cat/b.png', 'dog/x.jpg'].map((f) => join(tmp.dir, 'labelled', f)));
+    expect(ds.subset([2, 0]).files).toEqual(['dog/x.jpg', 'cat/a.png'].map((f) => join(tmp.dir, 'labelled', f)));
     expect(ds.shape).toEqual([3, 4, 6, 3]);
     expect(firstDifference(ds.image(0), solid(6, 4, [10, 20, 30]))).toBeNull(); // a.png before b.png
     expect(firstDifference(ds.image(1), catPixels)).toBeNull();
@@ -80,5 +82,17 @@ describe('loadImageFolder', () => {
     await mkdir(join(tmp.dir, 'empty'));
     expect(await loadImageFolder(join(tmp.dir, 'empty')).then(() => null, (e: DataError) => e.code)).toBe('DATA_MISSING');
     expect(await loadImageFolder(join(tmp.dir, 'nope')).then(() => null, (e: DataError) => e.code)).toBe('DATA_MISSING');
+  });
+
+  it('loadImages reads the given files in order as unlabeled images, and refuses other files', async () => {
+    const files = [join(tmp.dir, 'flat', '2.png'), join(tmp.dir, 'labelled', 'cat', 'b.png')];
+    const ds = await loadImages(files, { size: [4, 6] });
+    expect(ds.shape).toEqual([2, 4, 6, 3]);
+    expect([...ds.labels]).toEqual([-1, -1]);
+    expect(ds.files).toEqual(files);
+    expect(firstDifference(ds.image(0), solid(6, 4, [255, 0, 0]))).toBeNull();
+    expect(firstDifference(ds.image(1), catPixels)).toBeNull(); // already 6×4: untouched
+    await expect(loadImages([join(tmp.dir, 'labelled', 'dog', 'notes.txt')])).rejects.toThrow(/notes\.txt is not a \.png, \.jpg or \.jpeg file/);
+    await expect(loadImages([])).rejects.toThrow(/got no paths/);
   });
 });

@@ -12,7 +12,7 @@ export interface Embedding2D {
   points: { x: number; y: number; label: number }[];
 }
 
-export interface EmbedOptions {
+export interface Embed2dOptions {
   /** Seeds the subsample and UMAP's own randomness (default 0): same seed, same picture. */
   seed?: number;
   /** Embed at most this many rows, a seeded random subset (default 5000; UMAP in JS is O(n log n) but slow). */
@@ -33,7 +33,7 @@ export interface EmbedOptions {
  * of @selfsup/core, so the same features and seed give the same points. The input is not disposed.
  * Exported from `@selfsup/eval/report`; umap-js (an optional peer) loads on the first call.
  */
-export async function embed2d(features: tf.Tensor2D, labels: LabelsLike, options: EmbedOptions = {}): Promise<Embedding2D> {
+export async function embed2d(features: tf.Tensor2D, labels: LabelsLike, options: Embed2dOptions = {}): Promise<Embedding2D> {
   assertFeatures(features, 'features');
   const [n, d] = features.shape;
   const y = labelsToArray(labels, n, 'labels');

@@ -4,6 +4,7 @@
  */
 export { EvalError } from './errors';
 export type { Features, LabelsLike } from './inputs';
+export { embed, type EmbedImages, type EmbeddingBackbone, type EmbedOptions, type Embeddings } from './embed';
 export { knnAccuracy, knnPredict, type KnnOptions, type KnnResult } from './knn';
 export {
   linearProbe,

@@ -11,7 +11,7 @@ export {
 export { cosineSimilarityMatrix, l2Normalize } from './similarity';
 export { stopGradient } from './detach';
 export type { HeadApplyOptions, ProjectionHead } from './heads/types';
-export { linearHead, mlpHead, type LinearHeadOptions, type MlpHeadOptions } from './heads/mlp';
+export { linearHead, mlpHead, type LinearHeadOptions, type MlpHead, type MlpHeadOptions, type MlpLayerParams } from './heads/mlp';
 export {
   directclr,
   identityHead,

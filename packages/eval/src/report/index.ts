@@ -4,7 +4,7 @@
  * each loaded on first use; a missing one is an `EvalError` (`EVAL_REPORT_DEPENDENCY_MISSING`)
  * that names the install command.
  */
-export { embed2d, type EmbedOptions, type Embedding2D } from '../embedding';
+export { embed2d, type Embed2dOptions, type Embedding2D } from '../embedding';
 export { embeddingSpec, layerStudySpec, trainingCurvesSpec, type VegaLiteSpec } from './charts';
 export type { MetricsRecord } from './metrics';
 export { escapeHtml } from './html';

@@ -94,6 +94,30 @@ describe('mlpHead construction', () => {
     v2.dispose();
   });
 
+  it('denseLayers() describes the eval-mode forward: x·W + b → BN → ReLU, layer by layer', () => {
+    const head = mlpHead({ dims: [5, 7, 3], rng: createRng(2), batchNorm: true, outputBatchNorm: true, epsilon: 1e-3 });
+    const h = tf.tensor2d(randomMatrix(createRng(3), 9, 5));
+    for (let i = 0; i < 2; i++) tf.dispose(head.layers(h, { training: true })); // running statistics move
+    const params = head.denseLayers();
+    expect(params.map((p) => [p.kernel.shape, Boolean(p.bias), Boolean(p.batchNorm?.gamma), p.relu])).toEqual([
+      [[5, 7], true, true, true],
+      [[7, 3], true, false, false],
+    ]);
+    const z = tf.tidy(() =>
+      params.reduce<tf.Tensor>((x, p) => {
+        let y = tf.add(tf.matMul(x, p.kernel), p.bias!);
+        const bn = p.batchNorm!;
+        y = tf.div(tf.sub(y, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, bn.epsilon)));
+        if (bn.gamma) y = tf.add(tf.mul(y, bn.gamma), bn.beta!);
+        return p.relu ? tf.relu(y) : y;
+      }, h),
+    );
+    const expected = head.apply(h);
+    expect(maxExcess(z.dataSync(), expected.dataSync())).toBeLessThan(1e-6);
+    tf.dispose([h, z, expected]);
+    head.dispose();
+  });
+
   it('gives every instance its own variable scope, even with the same requested name', () => {
     const a = mlpHead({ dims: [4, 2], rng: createRng(0), name: 'proj' });
     const b = mlpHead({ dims: [4, 2], rng: createRng(0), name: 'proj' });

@@ -26,6 +26,22 @@ export interface MlpHeadOptions {
   name?: string;
 }
 
+/** One layer of an `mlpHead`, in order: z = x·kernel + bias → batch norm → ReLU (each if present). */
+export interface MlpLayerParams {
+  /** `[in, out]`. */
+  kernel: tf.Variable<tf.Rank.R2>;
+  bias?: tf.Variable<tf.Rank.R1>;
+  /** Batch norm after the Linear; no gamma/beta on the non-affine output batch norm. */
+  batchNorm?: { runningMean: tf.Variable<tf.Rank.R1>; runningVar: tf.Variable<tf.Rank.R1>; epsilon: number; gamma?: tf.Variable<tf.Rank.R1>; beta?: tf.Variable<tf.Rank.R1> };
+  relu: boolean;
+}
+
+/** An `mlpHead`: a `ProjectionHead` whose layers can be read out, e.g. to export them to ONNX. */
+export interface MlpHead extends ProjectionHead {
+  /** The live variables of every layer (not copies: do not dispose them). */
+  denseLayers(): MlpLayerParams[];
+}
+
 interface Layer {
   kernel: tf.Variable;
   bias: tf.Variable | null;
@@ -38,7 +54,7 @@ interface Layer {
  * (`{ dims: [d, d, d, k], batchNorm: true, outputBatchNorm: true, bias: false }`), and a
  * linear head (`{ dims: [d, k] }`). Linear weights and biases start as torch's nn.Linear.
  */
-export function mlpHead(options: MlpHeadOptions): ProjectionHead {
+export function mlpHead(options: MlpHeadOptions): MlpHead {
   const { dims, rng } = options ?? ({} as MlpHeadOptions);
   if (!Array.isArray(dims) || dims.length < 2 || !dims.every((d) => Number.isInteger(d) && d > 0)) {
     throw new LossError({
@@ -140,6 +156,27 @@ export function mlpHead(options: MlpHeadOptions): ProjectionHead {
     apply: (h, applyOptions) => tf.tidy(() => forward(h, applyOptions).at(-1) as tf.Tensor2D),
     layers: (h, applyOptions) => tf.tidy(() => forward(h, applyOptions)),
     reset,
+    denseLayers: () =>
+      layers.map((layer, l): MlpLayerParams => {
+        // The variables were made with these ranks; tf.variable() does not carry them.
+        const r1 = (v: tf.Variable) => v as tf.Variable<tf.Rank.R1>;
+        const { bias, bn } = layer;
+        return {
+          kernel: layer.kernel as tf.Variable<tf.Rank.R2>,
+          ...(bias ? { bias: r1(bias) } : {}),
+          ...(bn
+            ? {
+                batchNorm: {
+                  runningMean: r1(bn.runningMean),
+                  runningVar: r1(bn.runningVar),
+                  epsilon,
+                  ...(bn.gamma && bn.beta ? { gamma: r1(bn.gamma), beta: r1(bn.beta) } : {}),
+                },
+              }
+            : {}),
+          relu: l + 1 < layers.length,
+        };
+      }),
     trainableVariables: () => [...trainable],
     nonTrainableVariables: () => [...nonTrainable],
     dispose: () => [...trainable, ...nonTrainable].forEach((v) => v.dispose()),
@@ -155,6 +192,6 @@ export interface LinearHeadOptions {
 }
 
 /** One Linear layer, z = hW + b (initialised as torch's nn.Linear). */
-export function linearHead({ inputDim, outputDim, rng, bias = true, name }: LinearHeadOptions): ProjectionHead {
+export function linearHead({ inputDim, outputDim, rng, bias = true, name }: LinearHeadOptions): MlpHead {
   return mlpHead({ dims: [inputDim, outputDim], rng, bias, name: name ?? uniqueScope('linear') });
 }
