@@ -24,14 +24,39 @@ export interface Datasets {
 
 type SplitLoader = (options: { cacheDir?: string; onProgress?: ProgressCallback; split: string; source?: 'npm' | 'official' }) => Promise<ImageDataset>;
 
-/** Each named dataset: its loader and the splits to pretrain on and to evaluate with. */
-const NAMED_DATASETS: Record<Exclude<TrainConfig['data']['name'], 'folder'>, { load: SplitLoader; train: string; test: string }> = {
-  cifar10: { load: loadCifar10 as SplitLoader, train: 'train', test: 'test' },
-  cifar100: { load: loadCifar100 as SplitLoader, train: 'train', test: 'test' },
-  stl10: { load: loadStl10 as SplitLoader, train: 'unlabeled', test: 'test' },
-  mnist: { load: loadMnist as SplitLoader, train: 'train', test: 'test' },
-  'fashion-mnist': { load: loadFashionMnist as SplitLoader, train: 'train', test: 'test' },
+type DatasetName = Exclude<TrainConfig['data']['name'], 'folder'>;
+
+/** Each named dataset: its loader, the splits to pretrain on and to evaluate with, and its image size. */
+const NAMED_DATASETS: Record<DatasetName, { load: SplitLoader; train: string; test: string; size: number }> = {
+  cifar10: { load: loadCifar10 as SplitLoader, train: 'train', test: 'test', size: 32 },
+  cifar100: { load: loadCifar100 as SplitLoader, train: 'train', test: 'test', size: 32 },
+  stl10: { load: loadStl10 as SplitLoader, train: 'unlabeled', test: 'test', size: 96 },
+  mnist: { load: loadMnist as SplitLoader, train: 'train', test: 'test', size: 28 },
+  'fashion-mnist': { load: loadFashionMnist as SplitLoader, train: 'train', test: 'test', size: 28 },
 };
+
+/** One split of a named dataset (`cifar10`, `test`), from the cache the config names. */
+export async function loadNamedSplit(config: TrainConfig, name: string, split: string, onProgress?: ProgressCallback): Promise<ImageDataset> {
+  if (!Object.hasOwn(NAMED_DATASETS, name)) {
+    throw new ConfigError({
+      code: 'CONFIG_UNKNOWN_DATASET',
+      problem: `no dataset named ${JSON.stringify(name)}`,
+      fix: `use one of ${Object.keys(NAMED_DATASETS).join(', ')} (as name:split, e.g. cifar10:test), or an image folder`,
+    });
+  }
+  const dataset = NAMED_DATASETS[name as DatasetName];
+  const splits = [...new Set(['train', 'test', dataset.train])];
+  if (!splits.includes(split)) {
+    throw new ConfigError({ code: 'CONFIG_UNKNOWN_SPLIT', problem: `${name} has no split ${JSON.stringify(split)}`, fix: `use ${splits.map((s) => `${name}:${s}`).join(', ')}` });
+  }
+  const { cacheDir, source } = config.data;
+  return dataset.load({ cacheDir, onProgress, split, ...(name === 'cifar10' ? { source } : {}) });
+}
+
+/** The image size a run's network saw: the crop size, else its dataset's size (undefined: a folder's own). */
+export function trainedImageSize(config: TrainConfig): number | undefined {
+  return config.augment.size ?? (config.data.name === 'folder' ? undefined : NAMED_DATASETS[config.data.name].size);
+}
 
 /** Loads the configured dataset's train split (a seeded subset if asked) and its test split. */
 export async function loadDatasets(config: TrainConfig, onProgress?: ProgressCallback): Promise<Datasets> {

@@ -15,6 +15,8 @@ import { STUDY_PRESET_NAMES } from './study/presets';
 import { runStudy, writeStudyResults } from './study/run-study';
 import type { StudyFile } from './study/types';
 import { formatStudyTable } from './study/table';
+import { EXPORT_FORMATS, type ExportFormat } from './export-run';
+import { embedCommand, exportCommand, formatSearch, searchCommand, type EmbedFlags, type SearchFlags } from './use-commands';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -183,6 +185,52 @@ export function buildCli(): Command {
     .option('--no-progress', 'no per-run progress bars')
     .action(async (flags: { queue: string; runRoot: string; backend?: TrainConfig['backend']; lockDuration?: number; exitWhenEmpty?: boolean; progress: boolean }) => {
       await runWorker({ ...flags, log });
+    });
+
+  program
+    .command('embed')
+    .description("embed images with a run's trained model: the vectors (.safetensors or .npy) and <name>.json beside them (labels, files, layer)")
+    .requiredOption('--run-dir <dir>', 'a run directory written by selfsup train')
+    .requiredOption('--images <source>', 'an image folder (class sub-folders give labels), or dataset:split, e.g. cifar10:test')
+    .requiredOption('--out <file>', 'embeddings.safetensors (embeddings [n, d], labels [n]) or embeddings.npy (float32 [n, d])')
+    .option('--layer <name>', 'features (default: the pooled backbone output h), backbone.<stage>, head.<i> or head (z)')
+    .option('--batch-size <n>', 'images per forward pass (default 256)', number)
+    .option('--limit <n>', 'only the first n images', number)
+    .option('--backend <name>', "backend (default: the run's)")
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: EmbedFlags) => {
+      await embedCommand(flags, log);
+    });
+
+  program
+    .command('search')
+    .description('nearest neighbours by cosine similarity in embeddings written by selfsup embed')
+    .requiredOption('--embeddings <file>', 'a file written by selfsup embed')
+    .option('--query <image>', 'an image to embed with the same run and layer (repeatable)', collect, [])
+    .option('--row <n>', 'a row of the embeddings as the query, itself left out (repeatable; comma lists too)', (v: string, prev: number[]) => [...prev, ...v.split(',').map((x) => number(x.trim()))], [] as number[])
+    .option('-k, --k <n>', 'neighbours per query (default 5)', number, 5)
+    .option('--json', 'one JSON object per query instead of tables')
+    .option('--backend <name>', "backend for embedding --query images (default: the run's)")
+    .action(async (flags: SearchFlags) => {
+      if (flags.query.length === 0 && flags.row.length === 0) {
+        throw new SelfsupError({ code: 'SEARCH_NO_QUERY', problem: 'selfsup search got no query', fix: 'pass --query <image> or --row <n>' });
+      }
+      const results = await searchCommand(flags);
+      process.stdout.write(flags.json ? results.map((r) => JSON.stringify(r)).join('\n') + '\n' : `${formatSearch(results)}\n`);
+    });
+
+  program
+    .command('export')
+    .description("write a run's trained backbone for another runtime: ONNX, PyTorch/torchvision (safetensors) or tfjs weights")
+    .requiredOption('--run-dir <dir>', 'a run directory written by selfsup train')
+    .requiredOption('--format <format>', `${EXPORT_FORMATS.join(', ')}`, (v: string) => {
+      if (!(EXPORT_FORMATS as readonly string[]).includes(v)) throw new InvalidArgumentError(`unknown format "${v}"; use ${EXPORT_FORMATS.join(', ')}.`);
+      return v as ExportFormat;
+    })
+    .option('--out <path>', 'file (onnx, torchvision) or directory (tfjs); default <run-dir>/export/backbone.onnx, backbone.safetensors or tfjs/')
+    .option('--with-head', 'onnx: also the projection head (output "projection")')
+    .action(async (flags: { runDir: string; format: ExportFormat; out?: string; withHead?: boolean }) => {
+      await exportCommand(flags, log);
     });
 
   const datasets = program.command('datasets').description('fetch or verify datasets ahead of time (offline machines, CI caches)');

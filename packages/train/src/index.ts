@@ -8,6 +8,7 @@ export { buildModel, buildRun, loadDatasets, type BuiltModel, type BuiltRun, typ
 export { decodeCheckpoint, encodeCheckpoint, loadLatestCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor } from './checkpoint';
 export { MetricsLog, readMetrics, type MetricRecord } from './metrics';
 export { runTraining, writeRunReport, knnMonitor, type RunOptions, type RunResult } from './run';
+export { loadTrainedModel, type TrainedModel } from './trained';
 export { resolveStudy, type StudyConfig, type StudyConfigInput } from './study/config';
 export { STUDY_PRESETS, STUDY_PRESET_NAMES } from './study/presets';
 export { runStudy, type StudyOptions, type StudyResult } from './study/run-study';

@@ -1,3 +1,4 @@
+import { formatTable } from '../text-table';
 import type { LayerMetric, StudyFile } from './types';
 
 /** One metric as a text table: a row per layer, a column per arm, `mean ± half-width (n)`. */
@@ -11,7 +12,5 @@ export function formatStudyTable(study: StudyFile, metric: LayerMetric = 'knnAcc
     return s ? `${show(s.mean)} ± ${show((s.ci95[1] - s.ci95[0]) / 2)} (${s.n})` : '-';
   };
   const rows = [[`${metric}${percent ? ' %' : ''}`, ...arms], ...layers.map((layer) => [layer, ...arms.map((arm) => cell(arm, layer))])];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
-  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+  return formatTable(rows);
 }
