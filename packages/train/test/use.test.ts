@@ -79,6 +79,35 @@ describe('selfsup embed', () => {
   });
 });
 
+describe('selfsup embed, on a folder', () => {
+  it('records each file and its class, and search shows the files', async () => {
+    const folder = join(work, 'photos');
+    const { nhwc } = await testImagesNchw(6);
+    const pixels = Array.from(nhwc.dataSync(), (v) => Math.round(v * 255));
+    nhwc.dispose();
+    // Test rows 0..5 are cat, ship, ship, airplane, frog, frog: two classes of folder.
+    const names = ['cat/0.png', 'ship/1.png', 'ship/2.png', 'plane/3.png', 'frog/4.png', 'frog/5.png'];
+    for (const [i, name] of names.entries()) {
+      mkdirSync(join(folder, name.split('/')[0]), { recursive: true });
+      const raw = Buffer.from(pixels.slice(i * 3072, (i + 1) * 3072));
+      await sharp(raw, { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(join(folder, name));
+    }
+    const out = join(work, 'emb', 'photos.npy');
+    const done = run(['embed', '--run-dir', runDir, '--images', folder, '--out', out, '--no-progress']);
+    expect(done.status, done.stderr).toBe(0);
+    const { index, data } = readEmbeddings(out);
+    expect(index.classNames).toEqual(['cat', 'frog', 'plane', 'ship']);
+    expect(index.files).toEqual(['cat/0.png', 'frog/4.png', 'frog/5.png', 'plane/3.png', 'ship/1.png', 'ship/2.png'].map((n) => join(folder, n)));
+    expect(index.labels).toEqual([0, 1, 1, 2, 3, 3]);
+    // PNG is lossless: the folder's rows are the test split's rows 0, 4, 5, 3, 1, 2.
+    const test = readEmbeddings(vectors).data;
+    [0, 4, 5, 3, 1, 2].forEach((row, i) => expect(maxDiff(data.subarray(i * 64, (i + 1) * 64), test.subarray(row * 64, (row + 1) * 64))).toBeLessThanOrEqual(1e-5));
+    const found = run(['search', '--embeddings', out, '--row', '0', '-k', '2']);
+    expect(found.stdout).toMatch(/^query: .*cat\/0\.png \(cat\)\n/);
+    expect(found.stdout.split('\n').filter((line) => line.includes(`${folder}/`))).toHaveLength(3); // the query, and 2 in the file column
+  });
+});
+
 describe('selfsup search', () => {
   it('finds same-class neighbours above chance for 100 test images', () => {
     const rows = Array.from({ length: 100 }, (_, i) => i).join(',');
