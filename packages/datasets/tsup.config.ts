@@ -1,3 +1,17 @@
-import { packageBuild } from '../../tsup.shared';
+import { defineConfig } from 'tsup';
+import { packageBuildDefaults } from '../../tsup.shared';
 
-export default packageBuild(['src/index.ts', 'src/cli.ts']);
+// The main entry, three subpaths (@selfsup/datasets/sources, /cache, /formats) and the CLI.
+// `splitting` shares one copy of ImageDataset and DataError between the entries in the CommonJS
+// build too (esbuild splits ESM by default only), so `instanceof` holds across them.
+export default defineConfig({
+  ...packageBuildDefaults,
+  entry: {
+    index: 'src/index.ts',
+    formats: 'src/formats/index.ts',
+    sources: 'src/sources/index.ts',
+    cache: 'src/cache.ts',
+    cli: 'src/cli.ts',
+  },
+  splitting: true,
+});

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CacheOptions, resolveCacheDir } from './cache';
+import { type CacheOptions, resolveCacheDir } from './cache-dir';
 import { hashFile } from './checksum';
 import { DataError, formatBytes } from './errors';
 import type { ProgressCallback } from './progress';
@@ -26,6 +26,12 @@ export interface FetchOptions extends CacheOptions {
    * stay); `md5` overrides a file's published md5, for a mirror that repacked the archive.
    */
   mirror?: { baseUrl: string; md5?: Record<string, string> };
+}
+
+/** Options of a loader whose dataset has a train and a test split (CIFAR-10, MNIST, Fashion-MNIST). */
+export interface SplitOptions extends FetchOptions {
+  /** Default `train`. */
+  split?: 'train' | 'test';
 }
 
 /** What a source does: put the dataset's files into `dest`, return name → sha256 of each. */

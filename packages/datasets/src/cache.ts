@@ -1,15 +1,8 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+// @selfsup/datasets/cache: where datasets live and how a folder is trusted, and the verified
+// download and hashing the loaders use, for tools that manage the cache themselves.
 
-export interface CacheOptions {
-  /** Where datasets live. Default: `$SELFSUP_CACHE_DIR`, else `~/.cache/selfsup`. */
-  cacheDir?: string;
-}
-
-/** The cache root: option, then `SELFSUP_CACHE_DIR`, then `~/.cache/selfsup`. */
-export function resolveCacheDir(options: CacheOptions = {}): string {
-  if (options.cacheDir) return resolve(options.cacheDir);
-  const fromEnv = process.env.SELFSUP_CACHE_DIR;
-  if (fromEnv) return resolve(fromEnv);
-  return join(homedir(), '.cache', 'selfsup');
-}
+export { resolveCacheDir, type CacheOptions } from './cache-dir';
+export { datasetPath } from './registry';
+export { STAMP_FILE } from './stamp';
+export { downloadFile, type DownloadOptions } from './download';
+export { hashFile, type Checksum } from './checksum';

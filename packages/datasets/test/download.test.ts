@@ -4,19 +4,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { c as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CIFAR100_FORMAT,
-  DataError,
-  type ProgressEvent,
-  STAMP_FILE,
-  datasetPath,
-  downloadFile,
-  encodeCifar,
-  encodeIdx,
-  fetchDataset,
-  loadCifar100,
-  loadFashionMnist,
-} from '../src/index';
+import { STAMP_FILE, datasetPath, downloadFile } from '../src/cache';
+import { CIFAR100_FORMAT, encodeCifar, encodeIdx } from '../src/formats';
+import { DataError, type ProgressEvent, fetchDataset, loadCifar100, loadFashionMnist } from '../src/index';
 import { bytesRoute, cutRoute, randomBytes, serve, tempDir } from './helpers';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');

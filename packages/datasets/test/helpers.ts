@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '@selfsup/core';
+import { expect } from 'vitest';
+import { DataError } from '../src/errors';
 
 /** A fresh temporary folder; `cleanup` removes it. */
 export async function tempDir(prefix = 'selfsup-datasets-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -68,4 +70,22 @@ export function firstDifference(actual: ArrayLike<number>, expected: ArrayLike<n
   if (actual.length !== expected.length) return `length ${actual.length} vs ${expected.length}`;
   for (let i = 0; i < actual.length; i++) if (actual[i] !== expected[i]) return `index ${i}: ${actual[i]} vs ${expected[i]}`;
   return null;
+}
+
+/** The DataError `fn` throws (fails the test if it throws nothing or something else). */
+export function thrown(fn: () => unknown): DataError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DataError);
+    return error as DataError;
+  }
+  throw new Error('expected a DataError');
+}
+
+/** The DataError `promise` rejects with (fails the test if it resolves or rejects with something else). */
+export async function rejected(promise: Promise<unknown>): Promise<DataError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(DataError);
+  return error as DataError;
 }

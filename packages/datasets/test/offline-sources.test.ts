@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { cp, open, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DataError, type ImageDataset, STAMP_FILE, datasetPath, loadCifar10, loadMnist, verifyDataset } from '../src/index';
+import { STAMP_FILE, datasetPath } from '../src/cache';
+import { DataError, type ImageDataset, loadCifar10, loadMnist, verifyDataset } from '../src/index';
 import { firstDifference, tempDir } from './helpers';
 
 /**

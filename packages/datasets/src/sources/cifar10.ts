@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { type DatasetDefinition, ensureDataset, type FetchOptions, type Source } from '../acquire';
+import { type DatasetDefinition, ensureDataset, type Source, type SplitOptions } from '../acquire';
 import { writeFileAtomic } from '../atomic';
 import { hashBytes } from '../checksum';
 import { ImageDataset } from '../dataset';
@@ -97,10 +97,6 @@ export const CIFAR10: DatasetDefinition = {
     archiveSource('https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz', 'c32a1d4ab5d03f1284b67883e8d87530', 'cifar-10-batches-bin'),
   ],
 };
-
-export interface SplitOptions extends FetchOptions {
-  split?: 'train' | 'test';
-}
 
 /**
  * CIFAR-10 (train 50,000 / test 10,000, 32×32×3), from the cache; fetched first if missing: by

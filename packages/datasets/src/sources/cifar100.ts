@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type DatasetDefinition, ensureDataset, type FetchOptions } from '../acquire';
+import { type DatasetDefinition, ensureDataset, type SplitOptions } from '../acquire';
 import { ImageDataset } from '../dataset';
 import { CIFAR100_FORMAT, parseCifar, parseNameList } from '../formats/cifar';
 import { readDataFile } from '../read';
@@ -22,8 +22,7 @@ export const CIFAR100: DatasetDefinition = {
   sources: [archiveSource('https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz', '03b5dce01913d631647c71ecec9e9cb8', 'cifar-100-binary')],
 };
 
-export interface Cifar100Options extends FetchOptions {
-  split?: 'train' | 'test';
+export interface Cifar100Options extends SplitOptions {
   /** `fine` (100 classes, default) or `coarse` (20 superclasses). */
   labels?: 'fine' | 'coarse';
 }
@@ -45,5 +44,3 @@ export async function readCifar100Folder(dir: string, split: 'train' | 'test', l
   const names = parseNameList((await readDataFile(namesFile, 'CIFAR-100', fix)).toString('utf8'));
   return new ImageDataset(`cifar100/${split}`, parsed.images, parsed.labels[labels === 'fine' ? 1 : 0], names, 32, 32, 3);
 }
-
-export { SPLITS as CIFAR100_SPLITS };

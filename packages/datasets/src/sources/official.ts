@@ -9,7 +9,7 @@ import { downloadFile } from '../download';
 import { DataError } from '../errors';
 
 /** `https://host/dir/file` with the folder replaced by `options.mirror.baseUrl`, if given. */
-export function officialUrl(url: string, options: FetchOptions): string {
+function officialUrl(url: string, options: FetchOptions): string {
   if (!options.mirror) return url;
   const name = url.slice(url.lastIndexOf('/') + 1);
   return `${options.mirror.baseUrl.replace(/\/+$/, '')}/${name}`;

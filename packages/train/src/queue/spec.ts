@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STAMP_FILE, datasetPath } from '@selfsup/datasets';
+import { STAMP_FILE, datasetPath } from '@selfsup/datasets/cache';
 import type { TrainConfig } from '../config/schema';
 import type { PlannedRun } from '../study/config';
 import { packageVersions } from '../versions';

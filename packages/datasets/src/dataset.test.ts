@@ -2,8 +2,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ImageDataset, epochOrder } from '../src/index';
-import { randomBytes } from './helpers';
+import { ImageDataset, epochOrder } from './dataset';
+import { randomBytes } from '../test/helpers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

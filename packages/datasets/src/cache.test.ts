@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { datasetPath, resolveCacheDir } from '../src/index';
+import { datasetPath, resolveCacheDir } from './cache';
 
 const saved = process.env.SELFSUP_CACHE_DIR;
 afterEach(() => {

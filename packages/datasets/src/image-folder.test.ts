@@ -2,8 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataError, loadImageFolder, loadImages } from '../src/index';
-import { firstDifference, randomBytes, tempDir } from './helpers';
+import { DataError } from './errors';
+import { loadImageFolder, loadImages } from './image-folder';
+import { firstDifference, randomBytes, tempDir } from '../test/helpers';
 
 /** A PNG of the given raw RGB pixels (lossless, so decoding must return them exactly). */
 function png(pixels: Uint8Array, width: number, height: number): Promise<Buffer> {
