@@ -1,6 +1,6 @@
 import { packageBuild } from '../../tsup.shared';
 
-export default packageBuild(['src/index.ts', 'src/testing.ts'], {
+export default packageBuild(['src/index.ts', 'src/testing.ts', 'src/vitest.ts'], {
   // Bundle tfjs-core's gradient and chained-op registrations (missing from its Node build); see
   // src/gradients.ts and src/chained-ops.ts.
   noExternal: [

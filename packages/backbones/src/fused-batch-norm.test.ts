@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { expectNoTensorLeak } from '@selfsup/core/testing';
+import { expectNoTensorLeak, relativeError } from '@selfsup/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchNorm, createBatchNorm, relu, type NormMode } from './layers';
 import { VariableStore } from './variable-store';
@@ -17,15 +17,6 @@ function reference(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor
   return tf.relu(tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta));
 }
 
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
 
 const mode = (): NormMode => ({ training: true, updateStats: false, updates: [] });
 
@@ -48,11 +39,11 @@ describe('training-mode batch norm with its closed-form gradient', () => {
     const ref = tf.grads((xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
       tf.sum(tf.mul(reference(xi as tf.Tensor4D, g, b), w)),
     )([x, gamma, beta]);
-    for (let i = 0; i < 3; i++) expect(relErr(await fused[i].data(), await ref[i].data())).toBeLessThan(1e-5);
+    for (let i = 0; i < 3; i++) expect(relativeError(await fused[i].data(), await ref[i].data())).toBeLessThan(1e-5);
     // Forward values too.
     const y = relu(batchNorm(x, bn, mode()));
     const yRef = reference(x, gamma, beta);
-    expect(relErr(await y.data(), await yRef.data())).toBeLessThan(1e-5);
+    expect(relativeError(await y.data(), await yRef.data())).toBeLessThan(1e-5);
     tf.dispose([x, w, gamma, beta, y, yRef, ...fused, ...ref]);
   });
 

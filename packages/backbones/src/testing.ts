@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
-import { expectNoTensorLeak } from '@selfsup/core/testing';
+import { expectNoTensorLeak, maxAbsDiff } from '@selfsup/core/testing';
 import type { Backbone } from './contract';
 
 export interface ConformanceOptions {
@@ -145,8 +145,3 @@ function changed(before: tf.Tensor[], vars: tf.Variable[]): boolean {
   return vars.some((v, i) => tf.tidy(() => tf.any(tf.notEqual(v, before[i])).dataSync()[0] === 1));
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}

@@ -14,12 +14,7 @@ export async function useCpu(): Promise<void> {
   await tf.setBackend('cpu');
 }
 
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
+export { maxAbsDiff } from '@selfsup/core/testing';
 
 export interface TorchFixture {
   block: 'BasicBlock' | 'Bottleneck';

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { gradCacheStep, type GradCacheContext } from './gradcache';
 import './gradients';
 import { createRng } from './rng';
-import { relativeError } from './test-helpers';
+import { relativeError } from './testing';
 import { expectNoTensorLeak } from './testing';
 
 beforeAll(async () => {
@@ -27,6 +27,22 @@ function embed(x: tf.Tensor): tf.Tensor {
 }
 
 /** NT-Xent with τ = 0.5; row i's positive is row i ± N. */
+/** A GradCache step over `views` that records each embed call as `pass:chunk@start+rows`. */
+function recordedStep(chunkSize: number) {
+  const calls: string[] = [];
+  const result = gradCacheStep(views, {
+    embed: (x, ctx: GradCacheContext) => {
+      calls.push(`${ctx.pass}:${ctx.chunk}@${ctx.start}+${x.shape[0]}`);
+      return embed(x);
+    },
+    loss: ntXent,
+    variables: [conv, dense],
+    lossVariables: [head],
+    chunkSize,
+  });
+  return { calls, result };
+}
+
 function ntXent(e: tf.Tensor): tf.Scalar {
   const rows = e.shape[0];
   const n = rows / 2;
@@ -96,17 +112,7 @@ describe('gradCacheStep', () => {
   });
 
   it('embeds the chunks after the first without a tape; the first runs once, inside the loss tape', () => {
-    const calls: string[] = [];
-    const result = gradCacheStep(views, {
-      embed: (x, ctx: GradCacheContext) => {
-        calls.push(`${ctx.pass}:${ctx.chunk}@${ctx.start}+${x.shape[0]}`);
-        return embed(x);
-      },
-      loss: ntXent,
-      variables: [conv, dense],
-      lossVariables: [head],
-      chunkSize: 5,
-    });
+    const { calls, result } = recordedStep(5);
     expect(calls).toEqual(['embed:1@5+5', 'embed:2@10+2', 'backward:0@0+5', 'backward:1@5+5', 'backward:2@10+2']);
     tf.dispose([result.loss, ...result.gradients.map((g) => g.gradient)]);
   });
@@ -134,17 +140,7 @@ describe('gradCacheStep', () => {
   });
 
   it('a single chunk is the plain taped step: one forward pass', () => {
-    const calls: string[] = [];
-    const result = gradCacheStep(views, {
-      embed: (x, ctx: GradCacheContext) => {
-        calls.push(`${ctx.pass}:${ctx.chunk}@${ctx.start}+${x.shape[0]}`);
-        return embed(x);
-      },
-      loss: ntXent,
-      variables: [conv, dense],
-      lossVariables: [head],
-      chunkSize: 12,
-    });
+    const { calls, result } = recordedStep(12);
     expect(calls).toEqual(['backward:0@0+12']);
     tf.dispose([result.loss, ...result.gradients.map((g) => g.gradient)]);
   });

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import './gradients';
 import { createRng } from './rng';
 import { gradientsFreeingEarly } from './tape';
-import { relativeError } from './test-helpers';
+import { relativeError } from './testing';
 import { expectNoTensorLeak } from './testing';
 
 beforeAll(async () => {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { expectNoTensorLeak } from './testing';
+import { expectClose, expectNoTensorLeak, maxAbsDiff, relativeError } from './testing';
+import { describeOnBackends } from './vitest';
 
 describe('expectNoTensorLeak', () => {
   it('passes a tidy computation and disposes what it returns', async () => {
@@ -20,5 +21,26 @@ describe('expectNoTensorLeak', () => {
       }),
     ).rejects.toThrow(/tensor leak: call 2 changed tf.memory\(\).numTensors/);
     tf.dispose([...kept, x]);
+  });
+});
+
+describe('expectClose, relativeError, maxAbsDiff', () => {
+  it('measure the error against the reference and name the worst entry', () => {
+    expect(maxAbsDiff([1, 2, 3], [1, 2.5, 2])).toBe(1);
+    expect(relativeError([1, 2, 3], [1, 2.5, 2])).toBeCloseTo(1 / 2.5, 12);
+    expect(relativeError([0, 0], [0, 0])).toBe(0);
+    const t = tf.tensor1d([10, 20.0001]);
+    expect(() => expectClose(t, [10, 20], { relative: 1e-5 })).not.toThrow(); // 1e-4 / 20 = 5e-6
+    expect(() => expectClose(t, [10, 20], { relative: 1e-6 })).toThrow(/worst at \[1\]: 20\.000\d+ vs 20/);
+    expect(() => expectClose([1e-9], [0], { absolute: 1e-8 })).not.toThrow();
+    expect(() => expectClose([NaN, 1], [0, 1])).toThrow(/worst at \[0\]: NaN vs 0/);
+    expect(() => maxAbsDiff([1], [1, 2])).toThrow(/1 values against 2/);
+    t.dispose();
+  });
+});
+
+describeOnBackends('describeOnBackends', (backend) => {
+  it('runs the suite on its backend', () => {
+    expect(tf.getBackend()).toBe(backend);
   });
 });

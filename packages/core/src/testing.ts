@@ -40,3 +40,48 @@ function disposeResult(value: unknown): void {
     Object.values(value).forEach(disposeResult);
   }
 }
+
+type Values = ArrayLike<number> | tf.Tensor;
+
+function valuesOf(x: Values): ArrayLike<number> {
+  return x instanceof tf.Tensor ? (x.dataSync() as ArrayLike<number>) : x;
+}
+
+/** max |actual − expected| over all entries (tensors are read synchronously). */
+export function maxAbsDiff(actual: Values, expected: Values): number {
+  const a = valuesOf(actual);
+  const b = valuesOf(expected);
+  if (a.length !== b.length) throw new Error(`maxAbsDiff: ${a.length} values against ${b.length}`);
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  return diff;
+}
+
+/**
+ * max |actual − expected| / max |expected|: the error relative to the reference's scale, the
+ * measure the fixtures of selfsup's tests are held to (0 when both are all zeros).
+ */
+export function relativeError(actual: Values, expected: Values): number {
+  const b = valuesOf(expected);
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  const diff = maxAbsDiff(actual, b);
+  return diff === 0 ? 0 : diff / scale;
+}
+
+/**
+ * Throws unless `actual` equals `expected` within `relative` (of the reference's scale, default
+ * 1e-5) or within `absolute`, naming the worst entry. Like tfjs' `expectArraysClose`.
+ */
+export function expectClose(actual: Values, expected: Values, { relative = 1e-5, absolute = 0 }: { relative?: number; absolute?: number } = {}): void {
+  const a = valuesOf(actual);
+  const b = valuesOf(expected);
+  const diff = maxAbsDiff(a, b);
+  if (diff <= absolute || relativeError(a, b) <= relative) return;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > Math.abs(a[worst] - b[worst]) || Number.isNaN(a[i])) worst = i;
+  throw new Error(
+    `expected values close to the reference (relative ${relative}${absolute ? ` or absolute ${absolute}` : ''}): ` +
+      `worst at [${worst}]: ${a[worst]} vs ${b[worst]}, max abs error ${diff}, relative ${relativeError(a, b)}`,
+  );
+}

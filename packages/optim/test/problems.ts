@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer } from '@selfsup/core';
+import { relativeError } from '@selfsup/core/testing';
 import trajectories from './fixtures/trajectories.json';
 import { adamw, lars, sgd, warmupCosine, type ParamGroup } from '../src/index';
 
@@ -80,23 +81,13 @@ export class Problem {
   }
 }
 
-/** max |ours − ref| / max |ref| over one tensor: relative to the tensor's scale. */
-export function relError(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(ours[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return diff / scale;
-}
 
 type Weights = Record<string, number[]>;
 
 /** Largest relative weight error over all variables of the problem. */
 export function worstWeightError(problem: Problem, ref: Weights): number {
   const ours = problem.weights();
-  return Math.max(...Object.keys(ref).map((name) => relError(ours[name], ref[name])));
+  return Math.max(...Object.keys(ref).map((name) => relativeError(ours[name], ref[name])));
 }
 
 /**

@@ -2,12 +2,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sgd } from '../src/index';
+import { expectNoTensorLeak, relativeError } from '@selfsup/core/testing';
+import { describeOnBackends } from '@selfsup/core/vitest';
+import { adamw, lars, sgd } from '../src/index';
 import {
   fixture,
   optimizerFromConfig,
   Problem,
-  relError,
   replayWithTorchGradients,
   worstWeightError,
   type ProblemName,
@@ -17,16 +18,33 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('optimizer arithmetic equals PyTorch: torch gradients in, weights out, 50 steps within 1e-6', () => {
+describeOnBackends('optimizer arithmetic equals PyTorch: torch gradients in, weights out, 50 steps within 1e-6', (backend) => {
   // Fed the very gradients torch saw, so only the update rule (and float32 rounding) can differ.
   for (const caseName of Object.keys(fixture.cases)) {
     it(caseName, () => {
       const worst = replayWithTorchGradients(caseName);
-      console.log(`${caseName} (torch gradients): max rel weight error ${worst.toExponential(2)}`);
+      console.log(`${backend} ${caseName} (torch gradients): max rel weight error ${worst.toExponential(2)}`);
       expect(worst).toBeLessThanOrEqual(1e-6);
     });
   }
 });
+
+describeOnBackends(
+  'optimizer state',
+  () => {
+    it('tensor count flat across 1,000 steps and back to the start after dispose', async () => {
+      const problem = new Problem('mlp');
+      const before = tf.memory().numTensors;
+      for (const opt of [sgd({ lr: 0.01, momentum: 0.9 }), lars({ lr: 0.1 }), adamw({ lr: 1e-3 })]) {
+        await expectNoTensorLeak(() => problem.step(opt), { warmup: 1, repeats: 1000 });
+        opt.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      }
+      problem.dispose();
+    }, 180_000); // 3,000 small steps: ~14 s alone, several times that beside other suites on 2 cores
+  },
+  ['wasm'],
+);
 
 describe('training trajectories equal PyTorch: own tfjs gradients, 50 steps', () => {
   // Gradients now come from tfjs, so rounding differences feed back through the model. The
@@ -70,7 +88,7 @@ describe('training trajectories equal PyTorch: own tfjs gradients, 50 steps', ()
       for (let t = 1; t <= 50; t++) {
         problem.step(opt);
         const exact = a.map((ai, i) => c[i] + (1 - 0.1 * ai) ** t * (w0['quad/w'][i] - c[i]));
-        expect(relError(problem.weights()['quad/w'], exact)).toBeLessThanOrEqual(1e-6);
+        expect(relativeError(problem.weights()['quad/w'], exact)).toBeLessThanOrEqual(1e-6);
       }
     } finally {
       opt.dispose();

@@ -12,17 +12,7 @@ export async function on(backend: 'cpu' | 'wasm', fn: () => tf.Tensor[]): Promis
   return data;
 }
 
-/** max|a − b| / max|b|: the error relative to the reference's scale. */
-export function relativeError(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
+export { relativeError } from '@selfsup/core/testing';
 
 /** Values in [−1, 1) from the selfsup RNG, identical on every backend. */
 export function values(size: number, rng: Rng): Float32Array {
