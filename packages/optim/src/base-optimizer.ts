@@ -28,7 +28,7 @@ export const STATE_FORMAT = 'selfsup-optim/1';
 
 export function checkNumber(value: unknown, what: string, ok: (v: number) => boolean, range: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
-    throw new OptimError({ code: 'INVALID_ARGUMENT', problem: `${what} is ${String(value)}`, fix: `pass ${what} ${range}` });
+    throw new OptimError({ code: 'OPTIM_INVALID_ARGUMENT', problem: `${what} is ${String(value)}`, fix: `pass ${what} ${range}` });
   }
 }
 
@@ -61,7 +61,7 @@ export abstract class BaseOptimizer implements Optimizer {
     const lr = typeof this.lr === 'number' ? this.lr : this.lr(this.iters);
     if (!Number.isFinite(lr) || lr < 0) {
       throw new OptimError({
-        code: 'INVALID_LR',
+        code: 'OPTIM_INVALID_LR',
         problem: `the schedule gave learning rate ${lr} at step ${this.iters}`,
         fix: 'make the schedule return a finite number >= 0 for every step',
       });
@@ -78,14 +78,14 @@ export abstract class BaseOptimizer implements Optimizer {
       const name = variable?.name;
       if (gradient == null || name === undefined) {
         throw new OptimError({
-          code: 'MISSING_GRADIENT',
+          code: 'OPTIM_MISSING_GRADIENT',
           problem: `step got ${gradient == null ? `no gradient for ${name}` : 'an entry without a variable'}`,
           fix: 'pass { variable, gradient } pairs; leave out variables the loss does not depend on',
         });
       }
       if (seen.has(name)) {
         throw new OptimError({
-          code: 'DUPLICATE_VARIABLE',
+          code: 'OPTIM_DUPLICATE_VARIABLE',
           problem: `variable ${name} appears twice in one step`,
           fix: 'pass each variable once, with the sum of its gradients',
         });
@@ -93,7 +93,7 @@ export abstract class BaseOptimizer implements Optimizer {
       seen.add(name);
       if (!tf.util.arraysEqual(variable.shape, gradient.shape)) {
         throw new OptimError({
-          code: 'GRADIENT_SHAPE',
+          code: 'OPTIM_GRADIENT_SHAPE',
           problem: `gradient for ${name} has shape [${gradient.shape}], the variable [${variable.shape}]`,
           fix: 'pass the gradient of the loss with respect to this very variable',
         });
@@ -121,7 +121,7 @@ export abstract class BaseOptimizer implements Optimizer {
     const found = this.slots.get(variable.name)?.get(slot);
     if (found !== undefined && !tf.util.arraysEqual(found.shape, variable.shape)) {
       throw new OptimError({
-        code: 'STATE_MISMATCH',
+        code: 'OPTIM_STATE_MISMATCH',
         problem: `slot ${slot} of ${variable.name} has shape [${found.shape}], the variable [${variable.shape}]`,
         fix: 'load a state saved for this model, or a fresh optimizer for a changed model',
       });
@@ -174,7 +174,7 @@ export abstract class BaseOptimizer implements Optimizer {
     this.assertAlive();
     const { meta, tensors } = state;
     const fix = `load a state saved by ${this.kind}() from @selfsup/optim (state().meta, tensors as saved)`;
-    const bad = (problem: string) => new OptimError({ code: 'STATE_MISMATCH', problem, fix });
+    const bad = (problem: string) => new OptimError({ code: 'OPTIM_STATE_MISMATCH', problem, fix });
     if (meta?.format !== STATE_FORMAT) throw bad(`state format is ${String(meta?.format)}, expected ${STATE_FORMAT}`);
     if (meta.kind !== this.kind) throw bad(`state was saved by ${String(meta.kind)}, this optimizer is ${this.kind}`);
     const iterations = meta.iterations;
@@ -218,7 +218,7 @@ export abstract class BaseOptimizer implements Optimizer {
   private assertAlive(): void {
     if (this.disposed) {
       throw new OptimError({
-        code: 'DISPOSED',
+        code: 'OPTIM_DISPOSED',
         problem: `this ${this.kind} optimizer was disposed`,
         fix: 'create a new optimizer (and loadState a saved state to resume)',
       });

@@ -40,7 +40,7 @@ export function toPredicate(match: NameMatcher | string): (name: string) => bool
 
 function nonNegative(value: number, what: string): void {
   if (!(Number.isFinite(value) && value >= 0)) {
-    throw new OptimError({ code: 'INVALID_GROUP', problem: `${what} is ${value}`, fix: `pass a finite ${what} >= 0` });
+    throw new OptimError({ code: 'OPTIM_INVALID_GROUP', problem: `${what} is ${value}`, fix: `pass a finite ${what} >= 0` });
   }
 }
 
@@ -56,7 +56,7 @@ export class GroupResolver {
     groups.forEach((g, i) => {
       if (g == null || (typeof g.match !== 'function' && !(g.match instanceof RegExp))) {
         throw new OptimError({
-          code: 'INVALID_GROUP',
+          code: 'OPTIM_INVALID_GROUP',
           problem: `groups[${i}].match is ${g == null ? g : typeof g.match}`,
           fix: 'give every group a `match`: a RegExp or a (name: string) => boolean',
         });

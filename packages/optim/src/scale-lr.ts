@@ -2,10 +2,10 @@ import { OptimError } from './errors';
 
 function checkArgs(base: number, batchSize: number): void {
   if (!(Number.isFinite(base) && base >= 0)) {
-    throw new OptimError({ code: 'INVALID_LR', problem: `base learning rate is ${base}`, fix: 'pass a finite base >= 0' });
+    throw new OptimError({ code: 'OPTIM_INVALID_LR', problem: `base learning rate is ${base}`, fix: 'pass a finite base >= 0' });
   }
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
-    throw new OptimError({ code: 'INVALID_LR', problem: `batch size is ${batchSize}`, fix: 'pass the batch size as an integer >= 1' });
+    throw new OptimError({ code: 'OPTIM_INVALID_LR', problem: `batch size is ${batchSize}`, fix: 'pass the batch size as an integer >= 1' });
   }
 }
 

@@ -7,7 +7,7 @@ import { OptimError } from './errors';
 export type Schedule = (step: number) => number;
 
 function check(ok: boolean, what: string, value: unknown, fix: string): void {
-  if (!ok) throw new OptimError({ code: 'INVALID_SCHEDULE', problem: `${what} is ${String(value)}`, fix });
+  if (!ok) throw new OptimError({ code: 'OPTIM_INVALID_SCHEDULE', problem: `${what} is ${String(value)}`, fix });
 }
 
 function checkLr(name: string, lr: number): void {

@@ -27,7 +27,7 @@ export function stateFromJson(json: SerializedOptimizerState): OptimizerState {
   } catch (cause) {
     Object.values(tensors).forEach((t) => t.dispose());
     throw new OptimError({
-      code: 'STATE_MISMATCH',
+      code: 'OPTIM_STATE_MISMATCH',
       problem: `serialised optimizer state does not make tensors (${String(cause)})`,
       fix: 'pass the object stateToJson produced, unchanged',
       cause,

@@ -26,7 +26,7 @@ export class Sgd extends BaseOptimizer {
     checkNumber(momentum, 'momentum', (v) => v >= 0 && v < 1, 'in [0, 1)');
     if (nesterov && momentum === 0) {
       throw new OptimError({
-        code: 'INVALID_ARGUMENT',
+        code: 'OPTIM_INVALID_ARGUMENT',
         problem: 'nesterov is true with momentum 0',
         fix: 'set momentum > 0 (e.g. 0.9) or nesterov: false',
       });

@@ -78,6 +78,7 @@ describe('errors name the fix', () => {
   it('rejects bad hyper-parameters', () => {
     expect(() => sgd({ lr: 0.1, nesterov: true })).toThrow(/set momentum > 0/);
     expect(() => sgd({ lr: -1 })).toThrow(OptimError);
+    expect(() => sgd({ lr: -1 })).toThrow(expect.objectContaining({ code: 'OPTIM_INVALID_ARGUMENT' }));
     expect(() => adamw({ lr: 0.1, betas: [0.9, 1] })).toThrow(/betas\[1\]/);
     expect(() => lars({ lr: 0.1, eta: 0 })).toThrow(/eta/);
   });
