@@ -1,40 +1,36 @@
 /**
- * `@selfsup/eval`: kNN monitor, linear probe, spectrum (RankMe), geometry, layer study and metrics
- * parsing. Depends on @selfsup/core and ml-matrix only (test/install-weight.test.ts checks).
+ * `@selfsup/eval`: how good is a representation? Scores of frozen features (kNN, linear probe,
+ * effective rank, alignment and uniformity), the embeddings to score, and the same per layer of a
+ * backbone and head. Depends on @selfsup/core and ml-matrix only (test/install-weight.test.ts checks).
+ *
+ * The HTML report, its charts, `embed2d` (UMAP), the layer table and the metrics-file reader live
+ * in `@selfsup/eval/report` (src/report/index.ts), so that this entry never loads vega,
+ * vega-lite, sharp or umap-js.
  */
+
+// Inputs and errors: features are `[n, d]` tensors, never disposed; labels are class indices.
 export { EvalError } from './errors';
-export type { Features, LabelsLike } from './inputs';
+export type { LabelsLike } from './inputs';
+
+// Embeddings of any number of images, one batch on the backend at a time
 export { embed, type EmbedImages, type EmbeddingBackbone, type EmbedOptions, type Embeddings } from './embed';
+
+// Scores of frozen features
 export { knnAccuracy, knnPredict, type KnnOptions, type KnnResult } from './knn';
-export {
-  linearProbe,
-  probeLearningRate,
-  softmaxRegressionGradients,
-  type LinearProbeOptions,
-  type LinearProbeResult,
-} from './linear-probe';
-export {
-  effectiveRank,
-  rankFromSingularValues,
-  singularValues,
-  singularValuesOf,
-  type EffectiveRankOptions,
-  type SpectrumOptions,
-} from './spectrum';
+export { linearProbe, type LinearProbeOptions, type LinearProbeResult } from './linear-probe';
+export { effectiveRank, type EffectiveRankOptions } from './spectrum';
 export { alignment, uniformity, type AlignmentOptions, type UniformityOptions } from './geometry';
+
+// Every backbone stage and head layer at once
 export {
-  extractLayerFeatures,
-  formatLayerTable,
   layerStudy,
-  type ExtractOptions,
-  type LabelledImages,
-  type LayerFeatures,
-  type LayeredHead,
+  extractLayerFeatures,
   type LayerStudyOptions,
   type LayerStudyResult,
   type LayerStudyRow,
+  type ExtractOptions,
+  type LayerFeatures,
+  type LabelledImages,
   type TappedBackbone,
+  type LayeredHead,
 } from './layer-study';
-export { parseMetricsJsonl, readMetricsJsonl, type MetricsRecord } from './report/metrics';
-// The HTML report, its charts and embed2d (UMAP) live in `@selfsup/eval/report` (src/report/index.ts),
-// so that this entry never loads vega, vega-lite, sharp or umap-js.

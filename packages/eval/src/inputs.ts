@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EvalError } from './errors';
 
-/** Features: a `[n, d]` tensor (kept by the caller; never disposed here). */
-export type Features = tf.Tensor2D;
 /** Class labels: an int32 `[n]` tensor or a plain integer array. */
 export type LabelsLike = tf.Tensor1D | Int32Array | ArrayLike<number>;
 

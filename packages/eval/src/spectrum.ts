@@ -3,9 +3,11 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { EvalError } from './errors';
 import { assertFeatures } from './inputs';
 
-export interface SpectrumOptions {
+export interface EffectiveRankOptions {
   /** Subtract the column means first (a covariance spectrum; default false, as RankMe). */
   center?: boolean;
+  /** Added to each normalised singular value before the entropy (default 1e-7). */
+  epsilon?: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export function gramMatrix(x: ArrayLike<number>, n: number, d: number): Float64A
 }
 
 /** Singular values of a row-major n × d matrix, in descending order (float64). */
-export function singularValuesOf(x: ArrayLike<number>, n: number, d: number, options: SpectrumOptions = {}): Float64Array {
+export function singularValuesOf(x: ArrayLike<number>, n: number, d: number, options: Pick<EffectiveRankOptions, 'center'> = {}): Float64Array {
   let data: ArrayLike<number> = x;
   if (options.center) {
     const centered = new Float64Array(n * d);
@@ -83,11 +85,6 @@ export function rankFromSingularValues(singularValues: ArrayLike<number>, epsilo
   return Math.exp(entropy);
 }
 
-export interface EffectiveRankOptions extends SpectrumOptions {
-  /** Added to each normalised singular value before the entropy (default 1e-7). */
-  epsilon?: number;
-}
-
 /**
  * Effective rank (RankMe) of an `[n, d]` feature matrix, between 1 and min(n, d). Costs
  * n·min(n,d)²/2 multiply-adds for the float64 Gram plus an O(min(n,d)³) symmetric eigensolve
@@ -98,7 +95,7 @@ export async function effectiveRank(features: tf.Tensor2D, options: EffectiveRan
 }
 
 /** Singular values (descending, float64) of an `[n, d]` feature tensor. */
-export async function singularValues(features: tf.Tensor2D, options: SpectrumOptions = {}): Promise<Float64Array> {
+export async function singularValues(features: tf.Tensor2D, options: Pick<EffectiveRankOptions, 'center'> = {}): Promise<Float64Array> {
   assertFeatures(features, 'features');
   const [n, d] = features.shape;
   return singularValuesOf(await features.data(), n, d, options);

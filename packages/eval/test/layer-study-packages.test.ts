@@ -14,7 +14,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { embed2d } from '../src/embedding';
-import { formatLayerTable, layerStudy } from '../src/layer-study';
+import { layerStudy } from '../src/layer-study';
+import { formatLayerTable } from '../src/report/layer-table';
 import { writeReport } from '../src/report/write-report';
 
 beforeAll(async () => {

@@ -1,15 +1,21 @@
 import { EvalError } from '../errors';
 
 /**
- * One line of a training run's metrics (the train package writes one JSON object per line).
- * Every field but `step` is optional: a row may carry only a loss, or only a kNN accuracy.
+ * One line of a training run's `metrics.jsonl`, the one record type of the workspace: the train
+ * package writes it, the report reads it. Every field but `step` is optional: a row may carry
+ * only a loss, or only a kNN accuracy; any other field (e.g. `headLossFirst`) is kept as it is.
  */
 export interface MetricsRecord {
+  /** `'step'` after an optimizer step, `'eval'` after an evaluation (the train package always writes it). */
+  kind?: 'step' | 'eval';
+  /** Optimizer steps done so far. */
   step: number;
+  /** 0-based epoch. */
   epoch?: number;
   loss?: number;
   lr?: number;
   viewsPerSec?: number;
+  msPerStep?: number;
   /** In [0, 1]. */
   knnAccuracy?: number;
   [field: string]: unknown;

@@ -7,7 +7,6 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleLayers, sampleMetrics } from '../../test/sample-report';
 import { embeddingSpec, layerStudySpec, trainingCurvesSpec } from './charts';
-import { parseMetricsJsonl } from './metrics';
 import { writeReport } from './write-report';
 
 let dir: string;
@@ -17,15 +16,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
-});
-
-describe('parseMetricsJsonl', () => {
-  it('reads one object per line, skips blank lines, and names a bad line', () => {
-    const rows = parseMetricsJsonl('{"step":0,"loss":5}\n\n{"step":10,"lr":0.1,"knnAccuracy":0.5}\r\n');
-    expect(rows).toEqual([{ step: 0, loss: 5 }, { step: 10, lr: 0.1, knnAccuracy: 0.5 }]);
-    expect(() => parseMetricsJsonl('{"step":0}\n{oops')).toThrow(/line 2 is not JSON/);
-    expect(() => parseMetricsJsonl('{"loss":1}')).toThrow(/no numeric "step"/);
-  });
 });
 
 describe('chart specs', () => {

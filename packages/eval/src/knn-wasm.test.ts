@@ -2,8 +2,8 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { knnPredict } from '../src/knn';
-import fixture from './fixtures/knn.json';
+import { knnPredict } from './knn';
+import fixture from '../test/fixtures/knn.json';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
