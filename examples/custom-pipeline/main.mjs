@@ -7,9 +7,8 @@ import { simclrCifar, twoViews } from '@selfsup/augment';
 import { smallConvnet } from '@selfsup/backbones';
 import { epochOrder, loadCifar10 } from '@selfsup/datasets';
 import { knnAccuracy } from '@selfsup/eval';
-import { mlpHead, parametric } from '@selfsup/losses';
+import { contrastiveStep, mlpHead, parametric } from '@selfsup/losses';
 import { BN_AND_BIAS, sgd } from '@selfsup/optim';
-import { contrastiveStep } from '@selfsup/train';
 
 const steps = Number(process.argv[2] ?? 120); // about 2.5 minutes on 2 cores (wasm)
 const backend = await useBackend('auto');

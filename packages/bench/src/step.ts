@@ -1,56 +1,51 @@
 /**
  * `pnpm bench`: one SimCLR step — ResNet-18 (CIFAR stem), head 512-512-128, NT-Xent τ = 0.5,
  * SGD — at 2N views on the active backend, next to the PyTorch step with the same model and
- * batch measured in the same run. The batch goes through GradCache (`--chunk` rows at a time;
- * `--chunk 0`: the whole batch as one chunk, i.e. the plain step).
+ * batch measured in the same run. The step is the one the Trainer runs, `contrastiveStep` of
+ * @selfsup/losses with the `joint` objective: the batch goes through GradCache (`--chunk` views
+ * at a time, both views of chunk/2 images per chunk; `--chunk 0`: the plain step).
  *   pnpm bench [--batch 256] [--chunk 128] [--steps 2] [--warmup 1] [--threads N] [--backend wasm|cpu] [--no-torch] [--profile]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, gradCacheStep } from '@selfsup/core';
+import { createRng } from '@selfsup/core';
 import { resnet18 } from '@selfsup/backbones';
-import { infoNCE, mlpHead } from '@selfsup/losses';
+import { contrastiveStep, joint, mlpHead, type StepBackbone } from '@selfsup/losses';
 import { sgd } from '@selfsup/optim';
 import { activate, MemoryPeak, mib, parseBenchArgs, profileKernels, randomViews } from './setup';
 import { TorchBracket } from './torch';
 
 const args = parseBenchArgs({ chunk: 128 });
-const chunkSize = args.chunk > 0 ? Math.min(args.chunk, args.batch) : args.batch;
+if (!Number.isInteger(args.batch) || args.batch < 2 || args.batch % 2 !== 0) {
+  throw new Error(`--batch ${args.batch}: pass an even number of views (2N: two views of N images)`);
+}
+// A chunk of at least 2N views is the plain step.
+const chunkSize = args.chunk > 0 && args.chunk < args.batch ? args.chunk : undefined;
 const backendLabel = await activate(args);
 const rng = createRng(0);
-const backbone = resnet18({ stem: 'cifar', rng: rng.fork('backbone') });
-const head = mlpHead({ dims: [512, 512, 128], rng: rng.fork('head') });
+const resnet = resnet18({ stem: 'cifar', rng: rng.fork('backbone') });
+const objective = joint(mlpHead({ dims: [512, 512, 128], rng: rng.fork('head') }), { temperature: 0.5 });
 const optimizer = sgd({ lr: 0.1, momentum: 0.9 });
-const views = randomViews(args.batch, rng.tfSeed());
+const [v1, v2] = [randomViews(args.batch / 2, rng.tfSeed()), randomViews(args.batch / 2, rng.tfSeed())];
 const peak = new MemoryPeak();
-
-function loss(h: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => {
-    const z = head.apply(h as tf.Tensor2D, { training: true });
-    const [z1, z2] = tf.split(z, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-    return infoNCE(z1, z2, { temperature: 0.5 });
-  });
-}
+// The ResNet, sampling peak memory after every forward (GradCache's chunk passes included).
+const backbone: StepBackbone = {
+  apply: (x, options) => {
+    const h = resnet.apply(x, options);
+    peak.sample();
+    return h;
+  },
+  trainableVariables: () => resnet.trainableVariables(),
+};
 
 function step(): tf.Scalar {
-  const result = gradCacheStep(views, {
-    embed: (x, ctx) => {
-      const h = backbone.apply(x as tf.Tensor4D, { training: true, updateStats: ctx.pass === 'backward' });
-      peak.sample();
-      return h;
-    },
-    loss,
-    variables: backbone.trainableVariables(),
-    lossVariables: head.trainableVariables(),
-    chunkSize,
-  });
+  const { loss, innerLosses } = contrastiveStep({ backbone, objective, optimizer }, v1, v2, chunkSize);
+  innerLosses?.dispose();
   peak.sample();
-  optimizer.step(result.gradients);
-  result.gradients.forEach((g) => g.gradient.dispose());
-  return result.loss;
+  return loss;
 }
 
 console.log(`SimCLR step: ResNet-18 (CIFAR stem) + head 512-512-128, NT-Xent τ=0.5, SGD; 2N=${args.batch}` +
-  `${chunkSize < args.batch ? `, GradCache chunks of ${chunkSize}` : ', unchunked'}`);
+  `${chunkSize !== undefined ? `, GradCache chunks of ${chunkSize}` : ', unchunked'}`);
 console.log(`backend: ${backendLabel}`);
 const torch = new TorchBracket(args.torch, { mode: 'step', batch: args.batch, steps: args.steps, warmup: args.warmup, threads: args.threads });
 torch.measure();

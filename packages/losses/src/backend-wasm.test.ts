@@ -7,8 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import ntxent from '../test/fixtures/ntxent.json';
 import { mlpHead } from './heads/mlp';
 import { infoNCE } from './infonce';
+import { joint } from './schemes/joint';
 import { parametric } from './schemes/parametric';
-import { randomMatrix } from './test-helpers';
+import { contrastiveStep, type StepBackbone } from './step';
+import { maxExcess, randomMatrix, tinySgd } from './test-helpers';
 
 // The workspace's default backend: stopGradient and the masks use backend-level details
 // (reference counts, bool tensors), so run the scheme there too.
@@ -52,4 +54,41 @@ describe('on the wasm backend', () => {
     tf.dispose([x1, x2, w]);
     objective.dispose();
   });
+
+  for (const scheme of ['joint', 'parametric'] as const) {
+    it(`contrastiveStep, ${scheme}: chunked equals unchunked for a backbone whose rows do not interact`, () => {
+      // Images [6, 2, 2, 3]; the backbone h = tanh(flatten(x) W) has no batch norm, so GradCache
+      // (chunks of 4 views, reordered into pairs and back) must give the plain step's update.
+      const rng = createRng(5);
+      const [v1, v2] = [0, 1].map(() => tf.tensor4d(randomMatrix(rng, 6, 12).flat(), [6, 2, 2, 3])) as tf.Tensor4D[];
+      const initial = randomMatrix(rng, 12, 6, 0.5);
+      const run = (chunkSize?: number) => {
+        const w = tf.variable(tf.tensor2d(initial), true, `wasm-step-backbone-${chunkSize ?? 'plain'}-${scheme}`);
+        const backbone: StepBackbone = {
+          apply: (x) => tf.tidy(() => tf.tanh(tf.matMul(tf.reshape(x, [x.shape[0], 12]), w)) as tf.Tensor2D),
+          trainableVariables: () => [w],
+        };
+        const head = mlpHead({ dims: [6, 8, 4], rng: createRng(6), batchNorm: true });
+        const objective =
+          scheme === 'joint'
+            ? joint(head, { temperature: 0.5 })
+            : parametric(head, { temperature: 0.5, innerSteps: 2, learningRate: 0.05 });
+        const { loss, innerLosses } = contrastiveStep({ backbone, objective, optimizer: tinySgd(0.1) }, v1, v2, chunkSize);
+        const out = {
+          loss: loss.dataSync()[0],
+          inner: innerLosses && Array.from(innerLosses.dataSync()),
+          values: [w, ...head.trainableVariables()].map((v) => Array.from(v.dataSync())),
+        };
+        tf.dispose([loss, innerLosses ?? [], w]);
+        objective.dispose();
+        return out;
+      };
+      const [plain, chunked] = [run(), run(4)];
+      expect(Math.abs(chunked.loss - plain.loss)).toBeLessThan(1e-5);
+      expect(chunked.inner === undefined).toBe(scheme === 'joint');
+      if (plain.inner) expect(maxExcess(chunked.inner, plain.inner)).toBeLessThan(1e-5);
+      expect(maxExcess(chunked.values, plain.values)).toBeLessThan(1e-5);
+      tf.dispose([v1, v2]);
+    });
+  }
 });

@@ -19,6 +19,13 @@ export {
   type DirectClrOptions,
   type ReweightOptions,
 } from './heads/parameter-free';
-export type { ContrastiveObjective, ObjectiveLossOptions } from './schemes/types';
+export type { ContrastiveObjective, ObjectiveLossOptions, ParametricObjective } from './schemes/types';
 export { joint, type JointOptions } from './schemes/joint';
 export { parametric, type ParametricOptions } from './schemes/parametric';
+export {
+  contrastiveStep,
+  pairedChunkLayout,
+  type ContrastiveStepParts,
+  type ContrastiveStepResult,
+  type StepBackbone,
+} from './step';

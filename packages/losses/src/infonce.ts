@@ -42,7 +42,7 @@ export type InfoNCEResult = {
 export function infoNCE(z1: tf.Tensor2D, z2: tf.Tensor2D, options: InfoNCEOptions): tf.Scalar {
   checkPair(z1, z2, 'infoNCE()');
   checkTemperature(options?.temperature, 'infoNCE()');
-  return tf.tidy(() => ntXent(z1, z2, options.temperature, false).loss);
+  return tf.tidy(() => ntXent(tf.concat([z1, z2], 0), options.temperature, false).loss);
 }
 
 /** `infoNCE` plus {@link ContrastiveStats}, from the same similarity matrix. */
@@ -50,16 +50,34 @@ export function infoNCEWithStats(z1: tf.Tensor2D, z2: tf.Tensor2D, options: Info
   checkPair(z1, z2, 'infoNCEWithStats()');
   checkTemperature(options?.temperature, 'infoNCEWithStats()');
   return tf.tidy(() => {
-    const { loss, stats } = ntXent(z1, z2, options.temperature, true);
+    const { loss, stats } = ntXent(tf.concat([z1, z2], 0), options.temperature, true);
     return { loss, stats: stats as ContrastiveStats };
   });
 }
 
-function ntXent(z1: tf.Tensor2D, z2: tf.Tensor2D, temperature: number, withStats: boolean) {
-  const n = z1.shape[0];
-  const m = 2 * n;
+/**
+ * `infoNCE` of both views stacked, z = [z1; z2] ([2N, k], view 1's rows first): the form the
+ * objectives use, so that a [2N, k] head output goes to the loss without a split and re-stack.
+ * Package-internal: the caller has checked z (`checkStacked`) and τ.
+ */
+export function stackedInfoNCE(z: tf.Tensor2D, temperature: number): tf.Scalar {
+  return tf.tidy(() => ntXent(z, temperature, false).loss);
+}
+
+/** `stackedInfoNCE` plus {@link ContrastiveStats}. Package-internal, as `stackedInfoNCE`. */
+export function stackedInfoNCEWithStats(z: tf.Tensor2D, temperature: number): InfoNCEResult {
+  return tf.tidy(() => {
+    const { loss, stats } = ntXent(z, temperature, true);
+    return { loss, stats: stats as ContrastiveStats };
+  });
+}
+
+/** NT-Xent over z = [z1; z2], [2N, k]: row i's positive is row i ± N. */
+function ntXent(z: tf.Tensor2D, temperature: number, withStats: boolean) {
+  const m = z.shape[0];
+  const n = m / 2;
   const masks = twoViewMasks(n);
-  const sim = cosineSimilarityMatrix(tf.concat([z1, z2], 0));
+  const sim = cosineSimilarityMatrix(z);
   const logits = tf.div(sim, temperature);
   const masked = tf.where(masks.self, tf.fill([m, m], MASKED_LOGIT), logits);
   const logDenominator = tf.logSumExp(masked, 1);

@@ -39,3 +39,18 @@ export function checkPair(z1: tf.Tensor, z2: tf.Tensor, where: string): void {
     });
   }
 }
+
+/**
+ * Both views stacked along the rows, [h1; h2] = [2N, d]: a float32 matrix with an even number
+ * (≥ 2) of rows, view 1's N rows first.
+ */
+export function checkStacked(h: tf.Tensor, where: string): void {
+  checkEmbeddings(h, 'h', where);
+  if (h.shape[0] % 2 !== 0) {
+    throw new LossError({
+      code: 'LOSS_BAD_SHAPE',
+      problem: `${where} got stacked views h of shape [${h.shape.join(', ')}], an odd number of rows`,
+      fix: 'stack the two views of the same N images along the rows, view 1 first: h = tf.concat([h1, h2]) of shape [2N, d]',
+    });
+  }
+}

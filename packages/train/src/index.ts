@@ -3,7 +3,6 @@ export { PRESETS, PRESET_NAMES, type PresetName } from './config/presets';
 export { mergeConfig, parseOverride, readConfigFile, resolveConfig, validateConfig, type ResolveConfigOptions } from './config/load';
 export { ConfigError, TrainingError } from './errors';
 export { Trainer, type EpochHook, type TrainerOptions, type TrainerParts, type TrainingData, type TrainSummary, type ViewMaker } from './trainer';
-export { contrastiveStep, type StepParts, type StepResult } from './step';
 export { buildModel, buildRun, loadDatasets, type BuiltModel, type BuiltRun, type Datasets } from './build';
 export { decodeCheckpoint, encodeCheckpoint, loadLatestCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor } from './checkpoint';
 export { MetricsLog, readMetrics, type MetricRecord } from './metrics';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ImageBatch, Optimizer, Rng } from '@selfsup/core';
 import { createRng } from '@selfsup/core';
 import type { Backbone } from '@selfsup/backbones';
-import type { ContrastiveObjective } from '@selfsup/losses';
+import { contrastiveStep, type ContrastiveObjective } from '@selfsup/losses';
 import { epochOrder } from '@selfsup/datasets';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,6 @@ import { assignCheckpoint, type Checkpoint, type CheckpointTensor, checkpointNam
 import { TrainingError } from './errors';
 import { type MetricRecord, MetricsLog } from './metrics';
 import { ProgressBar } from './progress';
-import { contrastiveStep } from './step';
 
 /** What the Trainer needs of a dataset: its size and float batches of given rows. */
 export interface TrainingData {

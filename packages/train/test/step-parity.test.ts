@@ -5,9 +5,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, type ImageBatch, type Optimizer } from '@selfsup/core';
 import { smallConvnet } from '@selfsup/backbones';
-import { joint, mlpHead, parametric } from '@selfsup/losses';
+import { contrastiveStep, joint, mlpHead, parametric } from '@selfsup/losses';
 import { BN_AND_BIAS, sgd } from '@selfsup/optim';
-import { contrastiveStep, type StepParts } from '../src/step';
+import type { BuiltModel as StepParts } from '../src/build';
 
 /**
  * Two consecutive `contrastiveStep`s (unchunked) against PyTorch, for `joint` and `parametric`:

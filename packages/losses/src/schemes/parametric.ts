@@ -3,11 +3,11 @@ import type { Optimizer } from '@selfsup/core';
 import { stopGradient } from '../detach';
 import { LossError } from '../errors';
 import type { ProjectionHead } from '../heads/types';
-import { infoNCE, infoNCEWithStats } from '../infonce';
-import { checkTemperature } from '../validate';
-import { embedPair } from './embed';
+import { stackedInfoNCE, stackedInfoNCEWithStats } from '../infonce';
+import { checkStacked, checkTemperature } from '../validate';
+import { stackPair } from './embed';
 import { gradientDescent } from './gradient-descent';
-import type { ContrastiveObjective } from './types';
+import type { ObjectiveLossOptions, ParametricObjective } from './types';
 
 export interface ParametricOptions {
   temperature: number;
@@ -45,7 +45,7 @@ function requireGradients(): void {
  * Danskin's theorem ∇_θ L* = ∂_θ L(θ, φ*), so `loss` uses the fitted head as a constant: the
  * backbone gradient flows through it, and none reaches the head's variables.
  */
-export function parametric(head: ProjectionHead, options: ParametricOptions): ContrastiveObjective {
+export function parametric(head: ProjectionHead, options: ParametricOptions): ParametricObjective {
   const { temperature } = options ?? ({} as ParametricOptions);
   checkTemperature(temperature, 'parametric()');
   const innerSteps = options.innerSteps ?? 5;
@@ -84,14 +84,47 @@ export function parametric(head: ProjectionHead, options: ParametricOptions): Co
   const freshState = reset ? inner.state() : undefined;
   const statisticsMomentum = reset ? 1 : undefined;
 
-  function innerLoss(h1: tf.Tensor2D, h2: tf.Tensor2D, variables: tf.Variable[]): tf.Scalar {
+  const where = `${head.name}: objective`;
+
+  /** The inner objective on the detached stacked features f = [f1; f2]. */
+  function innerLoss(f: tf.Tensor2D, variables: tf.Variable[]): tf.Scalar {
     // Batch statistics as in training, but running statistics move once per training step
     // (in `loss`), not K + 1 times.
-    const [z1, z2] = embedPair(head, h1, h2, { training: true, updateStatistics: false });
-    const loss = infoNCE(z1, z2, { temperature });
+    const loss = stackedInfoNCE(head.apply(f, { training: true, updateStatistics: false }), temperature);
     if (weightDecay === 0) return loss;
     const penalty = tf.addN(variables.map((v) => tf.sum(tf.square(v))));
     return tf.add(loss, tf.mul(penalty, weightDecay / 2));
+  }
+
+  const stackedLoss = (h: tf.Tensor2D, { training = true }: ObjectiveLossOptions = {}): tf.Scalar => {
+    checkStacked(h, where);
+    return tf.tidy(() => stackedInfoNCE(head.apply(h, { training, frozen: true, statisticsMomentum }), temperature));
+  };
+
+  function stackedHeadStep(h: tf.Tensor2D): tf.Tensor1D | undefined {
+    checkStacked(h, where);
+    const variables = head.trainableVariables();
+    if (variables.length === 0) return undefined;
+    requireGradients();
+    if (freshState) {
+      head.reset();
+      inner.loadState(freshState);
+    }
+    return tf.tidy(() => {
+      // Detached, so that a headStep inside the caller's gradient tape adds nothing to θ's gradient.
+      const f = stopGradient(h);
+      const losses: tf.Scalar[] = [];
+      for (let k = 0; k < innerSteps; k++) {
+        losses.push(
+          tf.tidy(() => {
+            const { value, grads } = tf.variableGrads(() => innerLoss(f, variables), variables);
+            inner.step(variables.filter((v) => grads[v.name] !== undefined).map((v) => ({ variable: v, gradient: grads[v.name] })));
+            return value;
+          }),
+        );
+      }
+      return tf.stack(losses) as tf.Tensor1D;
+    });
   }
 
   return {
@@ -99,34 +132,14 @@ export function parametric(head: ProjectionHead, options: ParametricOptions): Co
     head,
     temperature,
     variables: () => [],
-    loss: (h1, h2, { training = true } = {}) =>
-      tf.tidy(() => infoNCE(...embedPair(head, h1, h2, { training, frozen: true, statisticsMomentum }), { temperature })),
+    loss: (h1, h2, options) => tf.tidy(() => stackedLoss(stackPair(h1, h2, where), options)),
     lossWithStats: (h1, h2, { training = true } = {}) =>
-      tf.tidy(() => infoNCEWithStats(...embedPair(head, h1, h2, { training, frozen: true, statisticsMomentum }), { temperature })),
-    headStep(h1, h2) {
-      const variables = head.trainableVariables();
-      if (variables.length === 0) return undefined;
-      requireGradients();
-      if (freshState) {
-        head.reset();
-        inner.loadState(freshState);
-      }
-      return tf.tidy(() => {
-        // Detached, so that a headStep inside the caller's gradient tape adds nothing to θ's gradient.
-        const [f1, f2] = [stopGradient(h1), stopGradient(h2)];
-        const losses: tf.Scalar[] = [];
-        for (let k = 0; k < innerSteps; k++) {
-          losses.push(
-            tf.tidy(() => {
-              const { value, grads } = tf.variableGrads(() => innerLoss(f1, f2, variables), variables);
-              inner.step(variables.filter((v) => grads[v.name] !== undefined).map((v) => ({ variable: v, gradient: grads[v.name] })));
-              return value;
-            }),
-          );
-        }
-        return tf.stack(losses) as tf.Tensor1D;
-      });
-    },
+      tf.tidy(() =>
+        stackedInfoNCEWithStats(head.apply(stackPair(h1, h2, where), { training, frozen: true, statisticsMomentum }), temperature),
+      ),
+    stackedLoss,
+    headStep: (h1, h2) => tf.tidy(() => stackedHeadStep(stackPair(h1, h2, where))),
+    stackedHeadStep,
     dispose() {
       head.dispose();
       if (freshState) tf.dispose(Object.values(freshState.tensors));

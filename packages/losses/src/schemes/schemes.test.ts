@@ -52,7 +52,8 @@ describe('joint', () => {
     const { value, grads } = tf.variableGrads(() => objective.loss(backbone.apply(x1), backbone.apply(x2)));
     expect(Math.abs(scalar(value) - expected)).toBeLessThan(1e-6);
     for (const v of [backbone.w, ...objective.variables()]) expect(grads[v.name], v.name).toBeDefined();
-    expect(objective.headStep(x1, x2)).toBeUndefined();
+    expect(objective.headStep).toBeUndefined();
+    expect(objective.stackedHeadStep).toBeUndefined();
     const { loss, stats } = tf.tidy(() => objective.lossWithStats(backbone.apply(x1), backbone.apply(x2)));
     expect(Math.abs(scalar(loss) - expected)).toBeLessThan(1e-6);
     expect(scalar(stats.top1Accuracy)).toBeGreaterThanOrEqual(0);
@@ -297,5 +298,55 @@ describe('parametric', () => {
     const extra = parametric(head(10, true), { temperature: 0.2, learningRate: 0.1 });
     extra.dispose();
     expect(tf.memory().numTensors).toBe(start);
+  });
+});
+
+describe('stacked views', () => {
+  for (const scheme of ['joint', 'parametric'] as const) {
+    it(`${scheme}: stackedLoss / stackedHeadStep on [h1; h2] equal loss / headStep on (h1, h2), gradients included`, () => {
+      const [x1, x2] = views();
+      const make = () =>
+        scheme === 'joint'
+          ? joint(head(12, true), { temperature: 0.2 })
+          : parametric(head(12, true), { temperature: 0.2, innerSteps: 2, optimizer: tinySgd(0.1) });
+      const run = (stacked: boolean) => {
+        const backbone = toyBackbone(13);
+        const objective = make();
+        const vars = [backbone.w, ...objective.variables()];
+        let inner: number[] | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const [h1, h2] = [backbone.apply(x1), backbone.apply(x2)];
+          const h = tf.concat([h1, h2]) as tf.Tensor2D;
+          const losses = stacked ? objective.stackedHeadStep?.(h) : objective.headStep?.(h1, h2);
+          inner = losses && Array.from(losses.dataSync());
+          return stacked ? objective.stackedLoss(h) : objective.loss(h1, h2);
+        }, vars);
+        const out = {
+          loss: scalar(value),
+          inner,
+          grads: vars.map((v) => Array.from(grads[v.name].dataSync())),
+          head: snapshot([...objective.head.trainableVariables(), ...objective.head.nonTrainableVariables()]),
+        };
+        tf.dispose([value, grads]);
+        backbone.w.dispose();
+        objective.dispose();
+        return out;
+      };
+      const [pair, stacked] = [run(false), run(true)];
+      expect(Math.abs(stacked.loss - pair.loss)).toBeLessThan(1e-6);
+      expect(stacked.inner).toEqual(pair.inner);
+      expect(pair.inner === undefined).toBe(scheme === 'joint');
+      expect(maxExcess(stacked.grads, pair.grads)).toBeLessThan(1e-6);
+      expect(maxExcess(stacked.head, pair.head)).toBeLessThan(1e-6);
+      tf.dispose([x1, x2]);
+    });
+  }
+
+  it('rejects an odd number of stacked rows with the fix', () => {
+    const objective = joint(head(), { temperature: 0.2 });
+    const h = tf.ones([5, 6]) as tf.Tensor2D;
+    owned.push(objective, h);
+    expect(() => objective.stackedLoss(h)).toThrow(LossError);
+    expect(() => objective.stackedLoss(h)).toThrow(/tf\.concat\(\[h1, h2\]\)/);
   });
 });

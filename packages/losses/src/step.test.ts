@@ -1,15 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng, type ImageBatch } from '@selfsup/core';
-import { smallConvnet } from '@selfsup/backbones';
-import { joint, mlpHead, parametric } from '@selfsup/losses';
+import { createRng, type ImageBatch, type Optimizer } from '@selfsup/core';
+import { smallConvnet, type Backbone } from '@selfsup/backbones';
 import { sgd } from '@selfsup/optim';
-import { contrastiveStep, pairedChunkLayout, type StepParts } from './step';
+import { mlpHead } from './heads/mlp';
+import { joint } from './schemes/joint';
+import { parametric } from './schemes/parametric';
+import type { ContrastiveObjective } from './schemes/types';
+import { contrastiveStep, pairedChunkLayout, type StepBackbone } from './step';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+
+/** The step's parts with a real backbone (the step itself needs only `StepBackbone`). */
+type StepParts = { backbone: Backbone; objective: ContrastiveObjective; optimizer: Optimizer };
 
 function build(scheme: 'joint' | 'parametric'): StepParts {
   const rng = createRng(7);
@@ -81,6 +87,32 @@ describe('contrastiveStep', () => {
         const secondViews = chunk.filter((v) => v >= 0.5 - 1e-6).map((v) => Math.round((v - 0.5) * 20));
         expect(secondViews).toEqual(firstViews);
       }
+      tf.dispose([result.loss, ...(result.innerLosses ? [result.innerLosses] : [])]);
+      parts.backbone.dispose();
+      parts.objective.dispose();
+      parts.optimizer.dispose();
+    }
+    tf.dispose([v1, v2]);
+  });
+
+  it('needs only apply and trainableVariables of the backbone; without a headStep the first chunk is embedded once', () => {
+    const [v1, v2] = [tf.randomUniform([6, 8, 8, 3], 0, 1, 'float32', 3), tf.randomUniform([6, 8, 8, 3], 0, 1, 'float32', 4)] as ImageBatch[];
+    for (const scheme of ['joint', 'parametric'] as const) {
+      const parts = build(scheme);
+      let forwards = 0;
+      const backbone: StepBackbone = {
+        apply: (x, options) => {
+          forwards++;
+          return parts.backbone.apply(x, options);
+        },
+        trainableVariables: () => parts.backbone.trainableVariables(),
+      };
+      const result = contrastiveStep({ ...parts, backbone }, v1, v2, 4);
+      // 12 views in 3 chunks: parametric's inner steps need every embedding first (3 + 3 forwards);
+      // joint has no headStep, so GradCache runs chunk 0 inside the loss's tape (2 + 3).
+      expect(forwards, scheme).toBe(scheme === 'joint' ? 5 : 6);
+      expect(result.innerLosses === undefined, scheme).toBe(scheme === 'joint');
+      expect(Number.isFinite(result.loss.dataSync()[0])).toBe(true);
       tf.dispose([result.loss, ...(result.innerLosses ? [result.innerLosses] : [])]);
       parts.backbone.dispose();
       parts.objective.dispose();
