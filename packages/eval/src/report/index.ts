@@ -9,6 +9,6 @@ export { embed2d, type Embed2dOptions, type Embedding2D } from '../embedding';
 export { embeddingSpec, layerStudySpec, trainingCurvesSpec, type VegaLiteSpec } from './charts';
 export { parseMetricsJsonl, readMetricsJsonl, type MetricsRecord } from './metrics';
 export { formatLayerTable } from './layer-table';
-export { escapeHtml } from './html';
+export { escapeHtml, htmlPage } from './html';
 export { renderSvg, svgToPng } from './render';
 export { writeReport, type ReportFiles, type ReportInput } from './write-report';

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { escapeHtml, renderSvg, svgToPng, type VegaLiteSpec } from '@selfsup/eval/report';
+import { escapeHtml, htmlPage, renderSvg, svgToPng, type VegaLiteSpec } from '@selfsup/eval/report';
 import writeFileAtomic from 'write-file-atomic';
 import { forwardLayerOrder } from './summary';
 import { LAYER_METRICS, type ArmLayerSummary, type IntervalStat, type LayerMetric, type PairedDifference, type StudyFile } from './types';
@@ -117,27 +117,13 @@ function studyPage(study: StudyFile, arms: string[], layers: string[], svg: stri
     svg === null
       ? '<p class="empty">No accuracy was measured, so there is no figure.</p>'
       : `<figure>${svg}<figcaption>Mean top-1 accuracy over seeds per layer; bars are two-sided 95% Student-t intervals of the mean. <a href="${FIGURE}.png">PNG</a> · <a href="${FIGURE}.svg">SVG</a></figcaption></figure>`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${escapeHtml(study.name)}: head study</title>
-<style>
-body { font: 14px/1.45 Helvetica, Arial, sans-serif; color: #222; margin: 24px auto; max-width: 1200px; padding: 0 16px; }
-h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #e5e5e5; padding-bottom: 4px; }
-h3 { font-size: 14px; margin: 16px 0 4px; } p.note, figcaption { color: #555; font-size: 12.5px; }
-figure { margin: 0; } figure svg { max-width: 100%; height: auto; }
-table { border-collapse: collapse; margin: 6px 0 12px; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid #e5e5e5; padding: 3px 9px; text-align: right; white-space: nowrap; } th { background: #f6f6f6; }
-td:first-child, th:first-child { text-align: left; } .dim { color: #888; }
-td.excludes-zero { background: #fff3bf; font-weight: bold; }
-.empty { color: #a00; }
-</style>
-</head>
-<body>
-<header><h1>${escapeHtml(study.name)}</h1><p class="note">Head study: ${study.arms.length} arms × ${study.seeds.length} seeds, ${study.runs.length} runs recorded.</p>
+  return htmlPage({
+    title: `${study.name}: head study`,
+    maxWidth: 1200,
+    css: `h3 { font-size: 14px; margin: 16px 0 4px; } p.note, figcaption { color: #555; font-size: 12.5px; }
+table { margin: 6px 0 12px; } th, td { padding: 3px 9px; white-space: nowrap; } .dim { color: #888; }
+td.excludes-zero { background: #fff3bf; font-weight: bold; }`,
+    body: `<header><h1>${escapeHtml(study.name)}</h1><p class="note">Head study: ${study.arms.length} arms × ${study.seeds.length} seeds, ${study.runs.length} runs recorded.</p>
 ${armsTable(study)}</header>
 <main>
 <section id="accuracy"><h2>Accuracy per layer</h2>${figure}</section>
@@ -146,10 +132,8 @@ ${LAYER_METRICS.map((metric) => summaryTable(study.summary, metric, arms, layers
 <section id="differences"><h2>Paired differences</h2><p class="note">A − B over the seeds both arms ran: mean, 95% t-interval, and seeds with A − B &gt; 0 / &lt; 0 / = 0. Highlighted: an interval from two or more seeds that excludes 0.</p>
 ${differenceTables(study.pairedDifferences, arms, layers)}</section>
 <section id="runs"><h2>Runs</h2>${runsTable(study, arms)}</section>
-</main>
-</body>
-</html>
-`;
+</main>`,
+  });
 }
 
 function armsTable(study: StudyFile): string {
