@@ -21,12 +21,20 @@ export interface Optimizer {
   step(gradients: readonly VariableGradient[]): void;
   /** The learning rate the next step will use (after schedule and base LR). */
   currentLearningRate(): number;
-  /** Everything needed to continue bit-identically: JSON metadata plus named tensors. */
-  state(): OptimizerState;
-  loadState(state: OptimizerState): void;
+  /**
+   * Everything needed to continue bit-identically: JSON metadata plus named tensors. Per-variable
+   * state is named after `names.get(variable)` where given (e.g. stable checkpoint names), else
+   * after the variable's own (engine) name.
+   */
+  state(names?: VariableNames): OptimizerState;
+  /** Restores a `state(names)`; pass the same names (for the variables of this process). */
+  loadState(state: OptimizerState, names?: VariableNames): void;
   /** Frees the optimizer's slot tensors (momentum, moments). */
   dispose(): void;
 }
+
+/** Names a caller gives variables in saved state, e.g. `backbone/conv1.weight`. */
+export type VariableNames = ReadonlyMap<tf.Variable, string>;
 
 export interface OptimizerState {
   meta: Record<string, unknown>;

@@ -18,6 +18,7 @@ export type {
   HasVariables,
   Optimizer,
   OptimizerState,
+  VariableNames,
   VariableGradient,
 } from './contracts';
 export { gradCacheStep, type GradCacheContext, type GradCacheOptions, type GradCacheResult } from './gradcache';

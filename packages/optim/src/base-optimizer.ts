@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Optimizer, OptimizerState, VariableGradient } from '@selfsup/core';
+import type { Optimizer, OptimizerState, VariableGradient, VariableNames } from '@selfsup/core';
 import { OptimError } from './errors';
 import { GroupResolver, type ParamGroup } from './groups';
 import type { Schedule } from './schedules';
@@ -143,17 +143,18 @@ export abstract class BaseOptimizer implements Optimizer {
 
   /**
    * `meta`: format, kind, iterations, per-variable update counts, slot list, config (JSON);
-   * `tensors`: copies of every slot, named `<variable name>/<slot>`. The caller owns (and
-   * disposes) the tensors.
+   * `tensors`: copies of every slot, named `<variable name>/<slot>` — the name `names` gives the
+   * variable, else its engine name. The caller owns (and disposes) the tensors.
    */
-  state(): OptimizerState {
+  state(names?: VariableNames): OptimizerState {
     this.assertAlive();
+    const saved = renamer(names, 'save');
     const tensors: Record<string, tf.Tensor> = {};
     const slots: [string, string][] = [];
     for (const [name, bySlot] of this.slots) {
       for (const [slot, value] of bySlot) {
-        tensors[`${name}/${slot}`] = tf.clone(value);
-        slots.push([name, slot]);
+        tensors[`${saved(name)}/${slot}`] = tf.clone(value);
+        slots.push([saved(name), slot]);
       }
     }
     return {
@@ -161,7 +162,7 @@ export abstract class BaseOptimizer implements Optimizer {
         format: STATE_FORMAT,
         kind: this.kind,
         iterations: this.iters,
-        counts: Object.fromEntries(this.counts),
+        counts: Object.fromEntries([...this.counts].map(([name, n]) => [saved(name), n])),
         slots,
         config: this.config(),
       },
@@ -169,9 +170,13 @@ export abstract class BaseOptimizer implements Optimizer {
     };
   }
 
-  /** Replaces iterations, counts and slots with copies from `state`; does not take ownership of its tensors. */
-  loadState(state: OptimizerState): void {
+  /**
+   * Replaces iterations, counts and slots with copies from `state` (saved with the same `names`);
+   * does not take ownership of its tensors.
+   */
+  loadState(state: OptimizerState, names?: VariableNames): void {
     this.assertAlive();
+    const engine = renamer(names, 'load');
     const { meta, tensors } = state;
     const fix = `load a state saved by ${this.kind}() from @selfsup/optim (state().meta, tensors as saved)`;
     const bad = (problem: string) => new OptimError({ code: 'OPTIM_STATE_MISMATCH', problem, fix });
@@ -193,14 +198,14 @@ export abstract class BaseOptimizer implements Optimizer {
     }
     this.disposeSlots();
     for (const [name, slot] of slots) {
-      let bySlot = this.slots.get(name);
-      if (bySlot === undefined) this.slots.set(name, (bySlot = new Map()));
+      let bySlot = this.slots.get(engine(name));
+      if (bySlot === undefined) this.slots.set(engine(name), (bySlot = new Map()));
       const copy = tf.tidy(() => tf.cast(tensors[`${name}/${slot}`], 'float32'));
       bySlot.set(slot, tf.variable(copy, false));
       copy.dispose();
     }
     this.counts.clear();
-    for (const [name, n] of Object.entries(counts)) this.counts.set(name, n);
+    for (const [name, n] of Object.entries(counts)) this.counts.set(engine(name), n);
     this.iters = iterations;
   }
 
@@ -224,4 +229,15 @@ export abstract class BaseOptimizer implements Optimizer {
       });
     }
   }
+}
+
+/**
+ * Engine name → saved name (`save`) or back (`load`), through the caller's names; a variable
+ * without one keeps its engine name.
+ */
+function renamer(names: VariableNames | undefined, direction: 'save' | 'load'): (name: string) => string {
+  if (!names) return (name) => name;
+  const pairs = [...names].map(([variable, saved]) => (direction === 'save' ? [variable.name, saved] : [saved, variable.name]));
+  const map = new Map(pairs as [string, string][]);
+  return (name) => map.get(name) ?? name;
 }

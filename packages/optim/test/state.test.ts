@@ -83,6 +83,32 @@ describe('state round trip: 10 steps, save as a checkpoint would, load into a fr
   });
 });
 
+describe('state under names the caller gives', () => {
+  it('keys slots and counts by those names, and loadState with them continues bit-identically', () => {
+    const straight = new Problem('mlp');
+    const reference = makers.sgd();
+    const expected = train(straight, reference, 6);
+    reference.dispose();
+    straight.dispose();
+
+    const problem = new Problem('mlp');
+    const names = new Map(problem.variables.map((v, i) => [v, `model/${i}`] as const));
+    const first = makers.sgd();
+    train(problem, first, 3);
+    const saved = first.state(names);
+    expect(Object.keys(saved.tensors).every((k) => /^model\/\d\/momentum$/.test(k))).toBe(true);
+    expect(Object.keys(saved.meta.counts as object).sort()).toEqual(problem.variables.map((_, i) => `model/${i}`).sort());
+    first.dispose();
+    const second = makers.sgd();
+    second.loadState(saved, names);
+    tf.dispose(Object.values(saved.tensors));
+    const actual = train(problem, second, 3);
+    for (const name of Object.keys(expected)) expect(actual[name], name).toEqual(expected[name]);
+    second.dispose();
+    problem.dispose();
+  });
+});
+
 describe('tensor memory', () => {
   for (const [kind, make] of Object.entries(makers)) {
     it(`${kind}: tensor count flat across 1,000 steps, back to the start after dispose`, async () => {

@@ -1,15 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
-import * as tf from '@tensorflow/tfjs-core';
-import type { Backbone } from '@selfsup/backbones';
-import type { ProjectionHead } from '@selfsup/losses';
-import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsInput } from '@selfsup/core';
-import { TrainingError } from './errors';
-import { asBuffer } from './files';
-
 /**
- * Checkpoints are single safetensors files (`step-000120.safetensors`: an 8-byte header length,
+ * Training checkpoints. Checkpoints are single safetensors files (`step-000120.safetensors`: an 8-byte header length,
  * a JSON header with each tensor's dtype/shape/offsets and our state as `__metadata__` —
  * `format: 'selfsup-checkpoint-1'` and `state`, the JSON of `{ step, meta }` — then the raw
  * data), so any safetensors reader opens them. The tensors are in tfjs' layout, not PyTorch's:
@@ -20,6 +10,18 @@ import { asBuffer } from './files';
  * part as it is. Each file is written to a temporary file, fsynced and renamed into place: a
  * crash mid-write leaves no file that a later `--resume` would trust.
  */
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Backbone } from '@selfsup/backbones';
+import type { ProjectionHead } from '@selfsup/losses';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsInput } from '@selfsup/core';
+import { TrainingError } from './errors';
+import { asBuffer } from './files';
+
+/** One tensor of a checkpoint, in tfjs' layout. */
 export interface CheckpointTensor {
   dtype: 'float32' | 'int32';
   shape: number[];

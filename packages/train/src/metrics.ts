@@ -1,22 +1,15 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
-
-/** One line of `metrics.jsonl`. `kind` tells step records from evaluation records. */
-export interface MetricRecord {
-  kind: 'step' | 'eval';
-  step: number;
-  epoch: number;
-  [field: string]: unknown;
-}
+import { parseMetricsJsonl, type MetricsRecord } from '@selfsup/eval/report';
 
 /**
- * Appends one JSON object per line, so that a run killed at any point leaves a readable file
- * (at worst the last line is cut, and `readMetrics` skips it).
+ * Appends one `MetricsRecord` (of @selfsup/eval) per line, so that a run killed at any point
+ * leaves a readable file (at worst the last line is cut, and the reader skips it).
  */
 export class MetricsLog {
   constructor(readonly file: string) {}
 
-  append(record: MetricRecord): void {
+  append(record: MetricsRecord): void {
     appendFileSync(this.file, `${JSON.stringify(record)}\n`);
   }
 
@@ -31,16 +24,7 @@ export class MetricsLog {
   }
 }
 
-export function readMetrics(file: string): MetricRecord[] {
-  if (!existsSync(file)) return [];
-  const records: MetricRecord[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      records.push(JSON.parse(line) as MetricRecord);
-    } catch {
-      // A line cut by a crash: everything before it is intact.
-    }
-  }
-  return records;
+/** The records of a run's `metrics.jsonl` (none when it does not exist yet). */
+export function readMetrics(file: string): MetricsRecord[] {
+  return existsSync(file) ? parseMetricsJsonl(readFileSync(file, 'utf8')) : [];
 }

@@ -192,7 +192,7 @@ export async function writeRunReport(
   }
   const files = await writeReport(join(config.runDir, 'report'), {
     title: `selfsup: ${config.preset ?? 'custom'} (${config.objective.scheme})`,
-    metrics: metrics as never,
+    metrics,
     layerStudy: study?.rows,
     embedding,
     classNames: train.classNames,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,17 @@ const options = (runDir: string, extra: Partial<TrainerOptions> = {}): TrainerOp
   ...extra,
 });
 
+/** The parts with NaN views at step index `at` (0-based), so that step's loss is NaN. */
+function poisonedAt(p: TrainerParts, at: number): TrainerParts {
+  return {
+    ...p,
+    views: (images: ImageBatch, rng) => {
+      const [v1, v2] = p.views(images, rng);
+      return rng.path.endsWith(`step-${at}`) ? [tf.mul(v1, NaN) as ImageBatch, v2] : [v1, v2];
+    },
+  };
+}
+
 describe('Trainer', () => {
   for (const scheme of ['joint', 'parametric'] as const) {
     it(`${scheme}: a resumed run repeats the uninterrupted run's losses exactly`, async () => {
@@ -111,21 +122,50 @@ describe('Trainer', () => {
 
   it('stops on a non-finite loss with the step and the last finite values', async () => {
     const p = parts('joint');
-    const poisoned: TrainerParts = {
-      ...p,
-      views: (images: ImageBatch, rng) => {
-        const [v1, v2] = p.views(images, rng);
-        // From the third step on, one pixel is NaN.
-        if (rng.path.endsWith('step-2')) return [tf.mul(v1, NaN) as ImageBatch, v2];
-        return [v1, v2];
-      },
-    };
+    const poisoned = poisonedAt(p, 2); // the third step's views are NaN
     const dir = mkdtempSync(join(tmpdir(), 'selfsup-nan-'));
     const error = await new Trainer(poisoned, options(dir)).fit().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrainingError);
     expect((error as TrainingError).code).toBe('TRAIN_NOT_FINITE');
     expect((error as Error).message).toMatch(/the loss became NaN at step 3 \(epoch 1\); the last finite loss was \d+\.\d+ at step 2/);
     expect((error as Error).message).toMatch(/lower optimizer\.lr/);
+    dispose(p);
+  });
+
+  it('logEvery: reading the losses back every 5 steps gives the same losses, log and checkpoints', async () => {
+    const every = mkdtempSync(join(tmpdir(), 'selfsup-log1-'));
+    const a = parts('parametric');
+    const eachStep = await new Trainer(a, options(every)).fit();
+    dispose(a);
+    const batched = mkdtempSync(join(tmpdir(), 'selfsup-log5-'));
+    const b = parts('parametric');
+    const fiveSteps = await new Trainer(b, options(batched, { logEvery: 5 })).fit();
+    dispose(b);
+    expect(fiveSteps.losses).toEqual(eachStep.losses);
+    const strip = (dir: string) => readMetrics(join(dir, 'metrics.jsonl')).map(({ viewsPerSec: _v, msPerStep: _m, ...r }) => r);
+    expect(strip(batched)).toEqual(strip(every));
+    // Cut at step 7 (mid-window: its losses are read before the final checkpoint), then resumed.
+    const cutDir = mkdtempSync(join(tmpdir(), 'selfsup-log5-cut-'));
+    const c = parts('parametric');
+    await new Trainer(c, options(cutDir, { logEvery: 5, maxSteps: 7 })).fit();
+    dispose(c);
+    const d = parts('parametric', 77);
+    const resumed = await new Trainer(d, options(cutDir, { logEvery: 5, resume: true })).fit();
+    dispose(d);
+    expect(resumed.resumedFrom).toBe(7);
+    expect(resumed.losses).toEqual(eachStep.losses.slice(7));
+  }, 120_000);
+
+  it('logEvery: a non-finite loss inside a window still stops the run before the next checkpoint', async () => {
+    const p = parts('joint');
+    const poisoned = poisonedAt(p, 4); // the fifth step's views are NaN
+    const dir = mkdtempSync(join(tmpdir(), 'selfsup-nan-window-'));
+    const error = await new Trainer(poisoned, options(dir, { logEvery: 10, checkpointEvery: 6 })).fit().catch((e: unknown) => e);
+    expect((error as TrainingError).code).toBe('TRAIN_NOT_FINITE');
+    expect((error as Error).message).toMatch(/the loss became NaN at step 5 \(epoch 2\); the last finite loss was \d+\.\d+ at step 4/);
+    // Steps 5 and 6 were one window; it is read before the checkpoint of step 6, which is never written.
+    expect(existsSync(join(dir, 'checkpoints'))).toBe(false);
+    expect(readMetrics(join(dir, 'metrics.jsonl')).map((r) => r.step)).toEqual([1, 2, 3, 4]);
     dispose(p);
   });
 

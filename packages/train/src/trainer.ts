@@ -8,7 +8,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { assignCheckpoint, type Checkpoint, type CheckpointTensor, checkpointNames, loadLatestCheckpoint, saveCheckpoint } from './checkpoint';
 import { TrainingError } from './errors';
-import { type MetricRecord, MetricsLog } from './metrics';
+import type { MetricsRecord } from '@selfsup/eval/report';
+import { MetricsLog } from './metrics';
 import { ProgressBar } from './progress';
 
 /** What the Trainer needs of a dataset: its size and float batches of given rows. */
@@ -49,10 +50,26 @@ export interface TrainerOptions {
   /** Where metrics.jsonl and checkpoints/ go; nothing is written without it. */
   runDir?: string;
   checkpointEvery?: number;
+  /**
+   * Read the losses back from the device every N steps (default 1): each read is a sync, which
+   * a GPU pays for. The losses of the steps between are kept on the device and checked (NaN/Inf)
+   * at the next read, which also happens before every checkpoint, at epoch ends and on a stop.
+   */
+  logEvery?: number;
   /** Continue from the newest checkpoint in runDir/checkpoints. */
   resume?: boolean;
   /** Show the progress bar on stderr (default true). */
   progress?: boolean;
+}
+
+/** A step whose loss is still on the device. */
+interface PendingStep {
+  step: number;
+  epoch: number;
+  stepInEpoch: number;
+  lr: number;
+  loss: tf.Scalar;
+  inner?: tf.Tensor;
 }
 
 export interface TrainSummary {
@@ -101,7 +118,7 @@ export class Trainer {
   }
 
   async fit(): Promise<TrainSummary> {
-    const { runDir, seed, batchSize, chunkSize, checkpointEvery = 50 } = this.options;
+    const { runDir, seed, batchSize, chunkSize, checkpointEvery = 50, logEvery = 1 } = this.options;
     const { data, views, backbone, objective, optimizer } = this.parts;
     const checkpointDir = runDir ? join(runDir, 'checkpoints') : undefined;
     const metrics = runDir ? new MetricsLog(join(runDir, 'metrics.jsonl')) : undefined;
@@ -127,7 +144,54 @@ export class Trainer {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Steps whose losses are still on the device, and when the first of them started.
+    const pending: PendingStep[] = [];
+    let windowStart = 0;
+    /** Reads the pending losses in one go, checks them, and logs one record per step. */
+    const flush = async () => {
+      if (pending.length === 0) return;
+      try {
+        const values = await Promise.all(pending.map(async (p) => [(await p.loss.data())[0], p.inner ? Array.from(await p.inner.data()) : undefined] as const));
+        // With logEvery > 1 the steps of a window share its time: no step is timed on its own.
+        const seconds = (performance.now() - windowStart) / 1000 / pending.length;
+        for (const [k, p] of pending.entries()) {
+          const [value, inner] = values[k];
+          if (!Number.isFinite(value)) {
+            progress?.stop();
+            const last = lastFinite
+              ? `the last finite loss was ${lastFinite.loss.toFixed(5)} at step ${lastFinite.step} (lr ${lastFinite.lr.toPrecision(3)})`
+              : 'no step had a finite loss';
+            throw new TrainingError({
+              code: 'TRAIN_NOT_FINITE',
+              problem: `the loss became ${value} at step ${p.step} (epoch ${p.epoch + 1}); ${last}`,
+              fix: 'lower optimizer.lr (or add warm-up), check the input data for NaN; the newest checkpoint holds the last good weights',
+            });
+          }
+          lastFinite = { step: p.step, loss: value, lr: p.lr };
+          losses.push(value);
+          const record: MetricsRecord = {
+            kind: 'step',
+            step: p.step,
+            epoch: p.epoch,
+            loss: value,
+            lr: p.lr,
+            viewsPerSec: (2 * batchSize) / seconds,
+            msPerStep: seconds * 1000,
+            ...(inner ? { headLossFirst: inner[0], headLossLast: inner[inner.length - 1] } : {}),
+          };
+          metrics?.append(record);
+          progress?.update(
+            { epoch: p.epoch, epochs: this.options.epochs, step: p.stepInEpoch, stepsPerEpoch: this.stepsPerEpoch, loss: value, lr: p.lr, viewsPerSec: record.viewsPerSec as number },
+            p.step,
+          );
+        }
+      } finally {
+        tf.dispose(pending.flatMap((p) => (p.inner ? [p.loss, p.inner] : [p.loss])));
+        pending.length = 0;
+      }
+    };
     const save = async () => {
+      await flush(); // never checkpoint weights whose loss was not checked
       if (checkpointDir) await saveCheckpoint(checkpointDir, this.snapshot(step));
     };
 
@@ -136,53 +200,22 @@ export class Trainer {
         const epoch = Math.floor(step / this.stepsPerEpoch);
         const order = epochOrder(data.size, seed, epoch);
         for (let i = step % this.stepsPerEpoch; i < this.stepsPerEpoch && step < this.totalSteps; i++) {
-          const started = performance.now();
+          if (pending.length === 0) windowStart = performance.now();
           const lr = optimizer.currentLearningRate();
           const { loss, innerLosses } = tf.tidy(() => {
             const { images } = data.toBatch(order.subarray(i * batchSize, (i + 1) * batchSize));
             const [v1, v2] = views(images, viewRng.fork(`step-${step}`));
             return contrastiveStep({ backbone, objective, optimizer }, v1, v2, chunkSize);
           });
-          const value = (await loss.data())[0];
-          const inner = innerLosses ? Array.from(await innerLosses.data()) : undefined;
-          loss.dispose();
-          innerLosses?.dispose();
           step++;
-          if (!Number.isFinite(value)) {
-            progress?.stop();
-            const last = lastFinite
-              ? `the last finite loss was ${lastFinite.loss.toFixed(5)} at step ${lastFinite.step} (lr ${lastFinite.lr.toPrecision(3)})`
-              : 'no step had a finite loss';
-            throw new TrainingError({
-              code: 'TRAIN_NOT_FINITE',
-              problem: `the loss became ${value} at step ${step} (epoch ${epoch + 1}); ${last}`,
-              fix: 'lower optimizer.lr (or add warm-up), check the input data for NaN; the newest checkpoint holds the last good weights',
-            });
-          }
-          lastFinite = { step, loss: value, lr };
-          losses.push(value);
-          const seconds = (performance.now() - started) / 1000;
-          const record: MetricRecord = {
-            kind: 'step',
-            step,
-            epoch,
-            loss: value,
-            lr,
-            viewsPerSec: (2 * batchSize) / seconds,
-            msPerStep: seconds * 1000,
-            ...(inner ? { headLossFirst: inner[0], headLossLast: inner[inner.length - 1] } : {}),
-          };
-          metrics?.append(record);
-          progress?.update(
-            { epoch, epochs: this.options.epochs, step: i + 1, stepsPerEpoch: this.stepsPerEpoch, loss: value, lr, viewsPerSec: record.viewsPerSec as number },
-            step,
-          );
+          pending.push({ step, epoch, stepInEpoch: i + 1, lr, loss, inner: innerLosses });
+          if (step % logEvery === 0 || step === this.totalSteps || step % this.stepsPerEpoch === 0) await flush();
           if (step % checkpointEvery === 0) await save();
           // Let signal handlers run between steps.
           await new Promise((resolve) => setImmediate(resolve));
           if (this.stopRequested) {
-            progress?.stop();
             await save();
+            progress?.stop();
             return { steps: step, losses, resumedFrom, interrupted: true, lastMetrics };
           }
         }
@@ -201,6 +234,7 @@ export class Trainer {
       await save();
       return { steps: step, losses, resumedFrom, interrupted: false, lastMetrics };
     } finally {
+      tf.dispose(pending.flatMap((p) => (p.inner ? [p.loss, p.inner] : [p.loss])));
       progress?.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -222,10 +256,9 @@ export class Trainer {
     return checkpoint.step;
   }
 
-  /** Every model variable by engine name, with its checkpoint name (see `checkpointNames`). */
-  private stableNames(): Map<string, { stable: string; variable: tf.Variable }> {
-    const stable = checkpointNames(this.parts.backbone, this.parts.objective.head);
-    return new Map([...stable].map(([name, variable]) => [variable.name, { stable: name, variable }]));
+  /** Every model variable under its checkpoint name (see `checkpointNames`). */
+  private checkpointVariables(): Map<string, tf.Variable> {
+    return checkpointNames(this.parts.backbone, this.parts.objective.head);
   }
 
   /** Every variable and optimizer state, under stable names. */
@@ -238,15 +271,16 @@ export class Trainer {
         data: t.dtype === 'int32' ? (t.dataSync() as Int32Array) : (t.dataSync() as Float32Array),
       };
     };
-    const names = this.stableNames();
-    for (const { stable, variable } of names.values()) put(stable, variable);
-    const toStable = (engineName: string) => names.get(engineName)?.stable ?? engineName;
+    const variables = this.checkpointVariables();
+    for (const [name, variable] of variables) put(name, variable);
+    // Optimizers name their per-variable state after the same stable names.
+    const names = new Map([...variables].map(([name, variable]) => [variable, name]));
     const meta: Record<string, unknown> = {};
     for (const [key, opt] of this.optimizers()) {
-      const state = opt.state();
+      const state = opt.state(names);
       try {
-        meta[key] = renameOptimizerMeta(state.meta, toStable);
-        for (const [name, t] of Object.entries(state.tensors)) put(`${key}/${renameSlotTensor(name, toStable)}`, t);
+        meta[key] = state.meta;
+        for (const [name, t] of Object.entries(state.tensors)) put(`${key}/${name}`, t);
       } finally {
         tf.dispose(Object.values(state.tensors));
       }
@@ -255,18 +289,17 @@ export class Trainer {
   }
 
   private restore(checkpoint: Checkpoint): void {
-    const names = this.stableNames();
-    assignCheckpoint(checkpoint, new Map([...names.values()].map(({ stable, variable }) => [stable, variable])));
-    const toEngine = new Map([...names.entries()].map(([engine, { stable }]) => [stable, engine]));
-    const fromStable = (stable: string) => toEngine.get(stable) ?? stable;
+    const variables = this.checkpointVariables();
+    assignCheckpoint(checkpoint, variables);
+    const names = new Map([...variables].map(([name, variable]) => [variable, name]));
     for (const [key, opt] of this.optimizers()) {
       const prefix = `${key}/`;
       const tensors: Record<string, tf.Tensor> = {};
       for (const [name, t] of Object.entries(checkpoint.tensors)) {
-        if (name.startsWith(prefix)) tensors[renameSlotTensor(name.slice(prefix.length), fromStable)] = tf.tensor(t.data, t.shape, t.dtype);
+        if (name.startsWith(prefix)) tensors[name.slice(prefix.length)] = tf.tensor(t.data, t.shape, t.dtype);
       }
       try {
-        opt.loadState({ meta: renameOptimizerMeta(checkpoint.meta[key] as Record<string, unknown>, fromStable), tensors });
+        opt.loadState({ meta: checkpoint.meta[key] as Record<string, unknown>, tensors }, names);
       } finally {
         tf.dispose(Object.values(tensors));
       }
@@ -278,22 +311,4 @@ export class Trainer {
     if (this.parts.headOptimizer) list.push(['headOptimizer', this.parts.headOptimizer]);
     return list;
   }
-}
-
-/**
- * Optimizer states name slots after variables (`<variable>/<slot>`, and in meta `slots` and
- * `counts`, as @selfsup/optim writes them); these rename the variable part.
- */
-function renameSlotTensor(name: string, rename: (variable: string) => string): string {
-  const cut = name.lastIndexOf('/');
-  return cut < 0 ? name : `${rename(name.slice(0, cut))}${name.slice(cut)}`;
-}
-
-function renameOptimizerMeta(meta: Record<string, unknown>, rename: (variable: string) => string): Record<string, unknown> {
-  const out = { ...meta };
-  if (Array.isArray(meta.slots)) out.slots = (meta.slots as [string, string][]).map(([variable, slot]) => [rename(variable), slot]);
-  if (meta.counts && typeof meta.counts === 'object') {
-    out.counts = Object.fromEntries(Object.entries(meta.counts as Record<string, number>).map(([variable, n]) => [rename(variable), n]));
-  }
-  return out;
 }

@@ -8,7 +8,10 @@ describe('parseMetricsJsonl', () => {
   it('reads one object per line, skips blank lines, and names a bad line', () => {
     const rows = parseMetricsJsonl('{"step":0,"loss":5}\n\n{"step":10,"lr":0.1,"knnAccuracy":0.5}\r\n');
     expect(rows).toEqual([{ step: 0, loss: 5 }, { step: 10, lr: 0.1, knnAccuracy: 0.5 }]);
-    expect(() => parseMetricsJsonl('{"step":0}\n{oops')).toThrow(/line 2 is not JSON/);
+    expect(() => parseMetricsJsonl('{"step":0}\n{oops\n{"step":1}\n')).toThrow(/line 2 is not JSON/);
+    expect(() => parseMetricsJsonl('{"step":0}\n{oops\n')).toThrow(/line 2 is not JSON/); // a whole line: corrupt
+    // A last line without its newline was cut short by a crash: the lines before it are intact.
+    expect(parseMetricsJsonl('{"step":0}\n{"step":1,"lo')).toEqual([{ step: 0 }]);
     expect(() => parseMetricsJsonl('{"loss":1}')).toThrow(/no numeric "step"/);
   });
 });

@@ -21,7 +21,11 @@ export interface MetricsRecord {
   [field: string]: unknown;
 }
 
-/** Parses JSON-lines metrics; blank lines are skipped, a bad line names its number. */
+/**
+ * Parses JSON-lines metrics; blank lines are skipped, a bad line names its number. A last line
+ * without its newline that is not JSON is a write cut short by a crash, and is skipped: every
+ * line before it is intact (appends are whole lines).
+ */
 export function parseMetricsJsonl(text: string): MetricsRecord[] {
   const rows: MetricsRecord[] = [];
   const lines = text.split(/\r?\n/);
@@ -32,6 +36,8 @@ export function parseMetricsJsonl(text: string): MetricsRecord[] {
     try {
       row = JSON.parse(line);
     } catch (cause) {
+      if (i === lines.length - 1) break; // no newline after it: cut short
+
       throw new EvalError({
         code: 'EVAL_BAD_METRICS',
         problem: `metrics line ${i + 1} is not JSON: ${line.slice(0, 60)}`,
