@@ -1,14 +1,10 @@
-export * from './config/schema';
-export { PRESETS, PRESET_NAMES, type PresetName } from './config/presets';
-export { mergeConfig, parseOverride, readConfigFile, resolveConfig, validateConfig, type ResolveConfigOptions } from './config/load';
-export { ConfigError, TrainingError } from './errors';
-export { Trainer, type EpochHook, type TrainerOptions, type TrainerParts, type TrainingData, type TrainSummary, type ViewMaker } from './trainer';
-export { buildModel, buildRun, loadDatasets, type BuiltModel, type BuiltRun, type Datasets } from './build';
-export { decodeCheckpoint, encodeCheckpoint, loadLatestCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTensor } from './checkpoint';
-export { MetricsLog, readMetrics, type MetricRecord } from './metrics';
-export { runTraining, writeRunReport, knnMonitor, type RunOptions, type RunResult } from './run';
+// @selfsup/train: the Trainer, runs from a config, and a trained run's model. Configs in detail
+// (schemas, presets, merging) are in `@selfsup/train/config`; checkpoint and metrics files in
+// `@selfsup/train/run-dir`; head studies in `@selfsup/train/study`.
+export { Trainer, type EpochHook, type TrainerOptions, type TrainerParts, type TrainSummary } from './trainer';
+export { runTraining, type RunOptions, type RunResult } from './run';
+export { buildModel, buildRun, type BuiltModel, type BuiltRun } from './build';
 export { loadTrainedModel, type TrainedModel } from './trained';
-export { resolveStudy, type StudyConfig, type StudyConfigInput } from './study/config';
-export { STUDY_PRESETS, STUDY_PRESET_NAMES } from './study/presets';
-export { runStudy, type StudyOptions, type StudyResult } from './study/run-study';
-export type { LayerMetric, LayerMetrics, LayerStudyFile, StudyFile, StudyRunRecord, ArmLayerSummary, PairedDifference, IntervalStat } from './study/types';
+export { resolveConfig } from './config/load';
+export type { TrainConfig, TrainConfigInput } from './config/schema';
+export { ConfigError, TrainingError } from './errors';
