@@ -77,7 +77,7 @@ export abstract class BaseBackbone implements Backbone {
       });
     }
     const training = options.training ?? false;
-    return { training, updateStats: training && (options.updateStats ?? true), updates: [] };
+    return { training, updateStatistics: training && (options.updateStatistics ?? options.updateStats ?? true), updates: [] };
   }
 }
 

@@ -44,7 +44,7 @@ describe('batch norm with PyTorch momentum semantics', () => {
       const b = Math.floor(i / (5 * 5 * 3));
       expected[b * 3 + c] += Math.max(0, (v - mean[c]) / Math.sqrt(biased[c] + 1e-5)) / 25;
     });
-    const out = model.apply(x, { training: true, updateStats: false });
+    const out = model.apply(x, { training: true, updateStatistics: false });
     expect(maxAbsDiff(await out.data(), expected)).toBeLessThan(1e-5);
     out.dispose();
     tf.dispose([x, y]);
@@ -55,7 +55,7 @@ describe('batch norm with PyTorch momentum semantics', () => {
     const model = smallConvnet({ widths: [4, 6] });
     const x = tf.randomUniform([3, 6, 6, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
     const before = model.nonTrainableVariables().map((v) => v.dataSync().slice());
-    const loss = () => tf.sum(tf.square(model.apply(x, { training: true, updateStats: false }))) as tf.Scalar;
+    const loss = () => tf.sum(tf.square(model.apply(x, { training: true, updateStatistics: false }))) as tf.Scalar;
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(model.apply(x, { training: true }))) as tf.Scalar);
     const after = model.nonTrainableVariables().map((v) => v.dataSync().slice());
     expect(after.some((a, i) => maxAbsDiff(a, before[i]) > 0)).toBe(true);

@@ -4,7 +4,7 @@ import type { HasVariables, ImageBatch } from '@selfsup/core';
 export interface ForwardOptions {
   /**
    * `true`: batch norm normalises with the batch's statistics and updates its running ones
-   * (unless `updateStats` is false). `false` (default): running statistics, nothing changes.
+   * (unless `updateStatistics` is false). `false` (default): running statistics, nothing changes.
    */
   training?: boolean;
   /**
@@ -12,6 +12,8 @@ export interface ForwardOptions {
    * for a second forward over the same batch (e.g. a GradCache re-run) so that the statistics
    * move once per batch, as in PyTorch.
    */
+  updateStatistics?: boolean;
+  /** @deprecated The old name of `updateStatistics` (docs/naming.md); read when it is absent. */
   updateStats?: boolean;
 }
 

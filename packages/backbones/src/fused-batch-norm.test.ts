@@ -18,7 +18,7 @@ function reference(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor
 }
 
 
-const mode = (): NormMode => ({ training: true, updateStats: false, updates: [] });
+const mode = (): NormMode => ({ training: true, updateStatistics: false, updates: [] });
 
 describe('training-mode batch norm with its closed-form gradient', () => {
   it.each<[[number, number, number, number]]>([
@@ -81,7 +81,7 @@ describe('training-mode batch norm with its closed-form gradient', () => {
   it('leaves no tensor behind through a gradient step with running-stat updates', async () => {
     const x = tf.randomNormal([4, 3, 3, 5], 0, 1, 'float32', 12) as tf.Tensor4D;
     await expectNoTensorLeak(() => {
-      const m: NormMode = { training: true, updateStats: true, updates: [] };
+      const m: NormMode = { training: true, updateStatistics: true, updates: [] };
       const { value, grads } = tf.variableGrads(
         () => tf.sum(tf.square(relu(batchNorm(x, bn, m)))) as tf.Scalar,
         [bn.gamma, bn.beta],

@@ -75,7 +75,7 @@ export function createBatchNorm(
 
 export interface NormMode {
   training: boolean;
-  updateStats: boolean;
+  updateStatistics: boolean;
   /**
    * New running statistics, kept out of the forward's tidy and assigned by the caller once the
    * whole forward has succeeded, so a failing forward changes no statistic.
@@ -124,7 +124,7 @@ function trainingBatchNorm(x: tf.Tensor4D, bn: BatchNorm, mode: NormMode, m: num
     // tf.moments, with (x − μ)² as one squaredDifference pass instead of sub + square.
     const mean = tf.mean(xIn, [0, 1, 2]);
     const variance = tf.mean(tf.squaredDifference(xIn, mean), [0, 1, 2]);
-    if (mode.updateStats) mode.updates.push(...runningStatUpdates(bn, mean, variance, m, momentum));
+    if (mode.updateStatistics) mode.updates.push(...runningStatUpdates(bn, mean, variance, m, momentum));
     const invStd = tf.rsqrt(tf.add(variance, epsilon));
     const scale = tf.mul(gamma, invStd);
     const shift = tf.sub(beta, tf.mul(mean, scale));

@@ -28,7 +28,7 @@ export interface ConformanceReport {
 /**
  * Checks that a backbone — ours or a user's — keeps the `Backbone` contract: output and tap
  * shapes, variable bookkeeping, batch-norm behaviour (training normalises with the batch and
- * moves the running statistics, eval uses them and changes nothing, `updateStats: false` leaves
+ * moves the running statistics, eval uses them and changes nothing, `updateStatistics: false` leaves
  * them alone), gradients for every trainable variable, and no tensor leaks. Throws an Error
  * naming the first broken rule; works with any test runner. It runs training-mode forwards, so
  * it changes the backbone's running statistics: use a fresh instance.
@@ -81,11 +81,11 @@ export async function backboneConformance(backbone: Backbone, options: Conforman
 
     const checkedBatchNorm = nonTrainable.length > 0;
     if (checkedBatchNorm) {
-      // updateStats: false leaves running statistics alone; training uses batch statistics.
-      const quiet = backbone.apply(x, { training: true, updateStats: false });
+      // updateStatistics: false leaves running statistics alone; training uses batch statistics.
+      const quiet = backbone.apply(x, { training: true, updateStatistics: false });
       const trainValues = await quiet.data();
       quiet.dispose();
-      if (changed(before, nonTrainable)) fail('training with updateStats: false changed the running statistics');
+      if (changed(before, nonTrainable)) fail('training with updateStatistics: false changed the running statistics');
       if (maxAbsDiff(evalValues, trainValues) === 0) fail('training-mode output equals eval-mode output: batch statistics are not used');
       // A training call moves them.
       backbone.apply(x, { training: true }).dispose();
@@ -98,7 +98,7 @@ export async function backboneConformance(backbone: Backbone, options: Conforman
     const checkedGradients = tf.getGradient('Conv2D') !== undefined && tf.getGradient('Mean') !== undefined;
     if (checkedGradients) {
       const { value, grads } = tf.variableGrads(
-        () => tf.sum(tf.square(backbone.apply(x, { training: true, updateStats: false }))) as tf.Scalar,
+        () => tf.sum(tf.square(backbone.apply(x, { training: true, updateStatistics: false }))) as tf.Scalar,
         trainable,
       );
       value.dispose();

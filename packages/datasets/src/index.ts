@@ -14,6 +14,6 @@ export { loadFashionMnist, loadMnist } from './sources/mnist';
 export { loadImageFolder, loadImages, type ImageFolderOptions } from './image-folder';
 
 // Fetching ahead of time, and the options every loader takes
-export { fetchDataset, verifyDataset, type DatasetName } from './registry';
+export { DATASET_NAMES, fetchDataset, verifyDataset, type DatasetName } from './registry';
 export type { FetchOptions, SplitOptions } from './acquire';
 export type { ProgressCallback, ProgressEvent } from './progress';

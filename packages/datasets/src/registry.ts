@@ -5,8 +5,13 @@ import { CIFAR100 } from './sources/cifar100';
 import { FASHION_MNIST, MNIST } from './sources/mnist';
 import { STL10 } from './sources/stl10';
 
+/** The name of every dataset selfsup fetches: the one list that configs and the CLI take. */
+export const DATASET_NAMES = ['cifar10', 'cifar100', 'stl10', 'mnist', 'fashion-mnist'] as const;
+
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
 /** Every dataset the cache knows, by CLI name. */
-export const DATASETS: Readonly<Record<string, DatasetDefinition>> = {
+export const DATASETS: Readonly<Record<DatasetName, DatasetDefinition>> = {
   cifar10: CIFAR10,
   cifar100: CIFAR100,
   stl10: STL10,
@@ -14,10 +19,8 @@ export const DATASETS: Readonly<Record<string, DatasetDefinition>> = {
   'fashion-mnist': FASHION_MNIST,
 };
 
-export type DatasetName = 'cifar10' | 'cifar100' | 'stl10' | 'mnist' | 'fashion-mnist';
-
 function definition(name: string): DatasetDefinition {
-  const found = DATASETS[name];
+  const found = Object.hasOwn(DATASETS, name) ? DATASETS[name as DatasetName] : undefined;
   if (!found) {
     throw new DataError({ code: 'DATA_UNKNOWN', problem: `no dataset named ${JSON.stringify(name)}`, fix: `use one of ${Object.keys(DATASETS).join(', ')}` });
   }

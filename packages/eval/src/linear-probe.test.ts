@@ -85,7 +85,7 @@ describe('linearProbe', () => {
     const r = await linearProbe(x, train.labels, x, train.labels, {
       epochs: 400,
       batchSize: 120,
-      learningRate: 0.5,
+      lr: 0.5,
       schedule: 'constant',
       weightDecay: lambda,
     });
@@ -115,7 +115,7 @@ describe('linearProbe', () => {
     const x = tf.tensor2d(train.rows);
     await expectNoTensorLeak(() => linearProbe(x, train.labels, x, train.labels, { epochs: 1, batchSize: 16 }), { repeats: 2 });
     await expect(linearProbe(x, train.labels, tf.zeros([4, 2]) as tf.Tensor2D, [0, 1, 0, 1])).rejects.toThrow(/same network layer/);
-    await expect(linearProbe(x, train.labels, x, train.labels, { learningRate: 1e38, standardize: false, epochs: 2 })).rejects.toThrow(/lower learningRate/);
+    await expect(linearProbe(x, train.labels, x, train.labels, { lr: 1e38, standardize: false, epochs: 2 })).rejects.toThrow(/lower lr/);
     x.dispose();
   });
 });

@@ -11,6 +11,8 @@ export interface LinearProbeOptions {
   /** Examples per SGD step (default 256; the last batch of an epoch may be smaller). */
   batchSize?: number;
   /** Peak learning rate (default 0.1). */
+  lr?: number;
+  /** @deprecated The old name of `lr` (docs/naming.md). */
   learningRate?: number;
   /** Nesterov momentum (default 0.9; 0 for plain SGD). */
   momentum?: number;
@@ -107,7 +109,7 @@ export async function linearProbe(
   }
   const epochs = positiveInt(options.epochs ?? 10, 'epochs', 'pass e.g. { epochs: 10 }');
   const batchSize = positiveInt(options.batchSize ?? 256, 'batchSize', 'pass e.g. { batchSize: 256 }');
-  const peak = positiveNumber(options.learningRate ?? 0.1, 'learningRate', 'pass e.g. { learningRate: 0.1 }');
+  const peak = positiveNumber(options.lr ?? options.learningRate ?? 0.1, 'lr', 'pass e.g. { lr: 0.1 }');
   const momentum = options.momentum ?? 0.9;
   const weightDecay = options.weightDecay ?? 1e-4;
   if (!(momentum >= 0 && momentum < 1) || !(weightDecay >= 0)) {
@@ -166,7 +168,7 @@ export async function linearProbe(
         throw new EvalError({
           code: 'EVAL_PROBE_DIVERGED',
           problem: `the linear probe's loss became ${sum} in epoch ${epoch + 1}`,
-          fix: 'lower learningRate (e.g. by 10x) or keep standardize: true',
+          fix: 'lower lr (e.g. by 10x) or keep standardize: true',
         });
       }
       epochLoss.push(sum / n);

@@ -20,7 +20,7 @@ const jointObjective = joint(mlpHead({ dims: [512, 2048, 128], rng: rng.fork('a'
 const parametricObjective = parametric(mlpHead({ dims: [512, 2048, 128], rng: rng.fork('b') }), {
   temperature: 0.2,
   innerSteps,
-  learningRate: 0.01,
+  lr: 0.01,
 });
 const options = { time: 1500, iterations: 3, warmupIterations: 1 };
 

@@ -36,7 +36,7 @@ describe('on the wasm backend', () => {
     const objective = parametric(mlpHead({ dims: [6, 8, 4], rng: createRng(2), batchNorm: true }), {
       temperature: 0.2,
       innerSteps: 5,
-      learningRate: 0.01,
+      lr: 0.01,
     });
     const step = () => {
       const { value, grads } = tf.variableGrads(() => {
@@ -72,7 +72,7 @@ describe('on the wasm backend', () => {
         const objective =
           scheme === 'joint'
             ? joint(head, { temperature: 0.5 })
-            : parametric(head, { temperature: 0.5, innerSteps: 2, learningRate: 0.05 });
+            : parametric(head, { temperature: 0.5, innerSteps: 2, lr: 0.05 });
         const { loss, innerLosses } = contrastiveStep({ backbone, objective, optimizer: tinySgd(0.1) }, v1, v2, chunkSize);
         const out = {
           loss: loss.dataSync()[0],

@@ -9,10 +9,10 @@ import type { ContrastiveObjective } from './schemes/types';
  */
 export interface StepBackbone {
   /**
-   * Images [B, H, W, C] → features [B, d]. `updateStats: false` (a GradCache re-run) means:
+   * Images [B, H, W, C] → features [B, d]. `updateStatistics: false` (a GradCache re-run) means:
    * batch statistics as in training, but leave the running ones alone.
    */
-  apply(x: ImageBatch, options: { training: boolean; updateStats?: boolean }): tf.Tensor2D;
+  apply(x: ImageBatch, options: { training: boolean; updateStatistics?: boolean }): tf.Tensor2D;
   /** The variables the step's optimizer trains, besides `objective.variables()`. */
   trainableVariables(): tf.Variable[];
 }
@@ -119,7 +119,7 @@ export function contrastiveStep(
         variables: backboneVars,
         lossVariables: headVars,
         embed: (chunk, { pass }) =>
-          backbone.apply(chunk as ImageBatch, { training: true, updateStats: pass === 'backward' }),
+          backbone.apply(chunk as ImageBatch, { training: true, updateStatistics: pass === 'backward' }),
         // Only an objective with inner head steps needs every embedding before the loss; without
         // them GradCache embeds the first chunk inside the loss's tape (one forward fewer).
         beforeLoss:

@@ -2,6 +2,7 @@ import { createRng, type Optimizer, useBackend, type BackendSelection } from '@s
 import { simclrCifar, simclrImagenet, twoViews } from '@selfsup/augment';
 import { type Backbone, resnet18, resnet34, resnet50, smallConvnet } from '@selfsup/backbones';
 import {
+  type DatasetName,
   type ImageDataset,
   loadCifar10,
   loadCifar100,
@@ -24,7 +25,6 @@ export interface Datasets {
 
 type SplitLoader = (options: { cacheDir?: string; onProgress?: ProgressCallback; split: string; source?: 'npm' | 'official' }) => Promise<ImageDataset>;
 
-type DatasetName = Exclude<TrainConfig['data']['name'], 'folder'>;
 
 /** Each named dataset: its loader, the splits to pretrain on and to evaluate with, and its image size. */
 const NAMED_DATASETS: Record<DatasetName, { load: SplitLoader; train: string; test: string; size: number }> = {
@@ -134,7 +134,7 @@ function buildHead(config: TrainConfig, featureDim: number): ProjectionHead {
     case 'identity':
       return identityHead();
     case 'directclr':
-      return directclr({ dims: directclrDims ?? Math.min(featureDim, dims[dims.length - 1]) });
+      return directclr({ keepDims: directclrDims ?? Math.min(featureDim, dims[dims.length - 1]) });
     case 'reweight':
       return reweightHead({ kappa: kappa ?? 1.05 });
   }
@@ -244,6 +244,7 @@ export async function buildRun(
       maxSteps: config.train.maxSteps,
       runDir: config.runDir,
       checkpointEvery: config.train.checkpointEvery,
+      logEvery: config.train.logEvery,
       resume,
       progress,
     },

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { SelfsupError } from '@selfsup/core';
-import { fetchDataset, verifyDataset } from '@selfsup/datasets';
+import { BACKEND_NAMES, SelfsupError } from '@selfsup/core';
+import { DATASET_NAMES, fetchDataset, verifyDataset } from '@selfsup/datasets';
 import { overrideAt, parseOverride, resolveConfig } from './config/load';
 import { PRESET_NAMES } from './config/presets';
 import type { TrainConfig } from './config/schema';
@@ -98,7 +98,7 @@ export function buildCli(): Command {
     .option('--batch-size <n>', 'train.batchSize (images; each gives two views)', number)
     .option('--lr <x>', 'optimizer.lr (base, before batch-size scaling)', number)
     .option('--scheme <joint|parametric>', 'objective.scheme')
-    .option('--backend <name>', 'auto, tensorflow-gpu, tensorflow, webgpu, wasm or cpu')
+    .option('--backend <name>', `auto, ${BACKEND_NAMES.join(', ')}`)
     .option('--seed <n>', 'seed of every random stream', number)
     .option('--run-dir <dir>', 'where the run writes (default runs/latest)')
     .option('--max-steps <n>', 'stop after this many steps', number)
@@ -240,7 +240,7 @@ export function buildCli(): Command {
   ] as const) {
     datasets
       .command(`${verb} <name>`)
-      .description(`${verb} a dataset into the cache: cifar10, cifar100, stl10, mnist, fashion-mnist`)
+      .description(`${verb} a dataset into the cache: ${DATASET_NAMES.join(', ')}`)
       .option('--cache-dir <dir>', 'cache directory (default $SELFSUP_CACHE_DIR or ~/.cache/selfsup)')
       .action(async (name: string, { cacheDir }: { cacheDir?: string }) => {
         const dir = await run(name, { cacheDir, onProgress: datasetProgressPrinter(log) });

@@ -35,7 +35,7 @@ async function bits(model: Backbone): Promise<Map<string, Uint32Array>> {
 
 /** Eval and training-mode outputs (training without touching the statistics), as raw bits. */
 async function outputs(model: Backbone, x: tf.Tensor4D): Promise<Uint32Array[]> {
-  const ys = [model.apply(x), model.apply(x, { training: true, updateStats: false }), ...Object.values(model.taps(x))];
+  const ys = [model.apply(x), model.apply(x, { training: true, updateStatistics: false }), ...Object.values(model.taps(x))];
   const out = await Promise.all(ys.map(async (y) => new Uint32Array((await y.data()).slice().buffer)));
   tf.dispose(ys);
   return out;

@@ -95,7 +95,7 @@ describe('mlpHead construction', () => {
   });
 
   it('denseLayers() describes the eval-mode forward: x·W + b → BN → ReLU, layer by layer', () => {
-    const head = mlpHead({ dims: [5, 7, 3], rng: createRng(2), batchNorm: true, outputBatchNorm: true, epsilon: 1e-3 });
+    const head = mlpHead({ dims: [5, 7, 3], rng: createRng(2), batchNorm: true, outputBatchNorm: true, bnEpsilon: 1e-3 });
     const h = tf.tensor2d(randomMatrix(createRng(3), 9, 5));
     for (let i = 0; i < 2; i++) tf.dispose(head.layers(h, { training: true })); // running statistics move
     const params = head.denseLayers();
@@ -205,15 +205,15 @@ describe('parameter-free heads', () => {
 
   it('directclr keeps the first d0 dims, and InfoNCE of it ignores the rest', () => {
     const x = h();
-    const head = directclr({ dims: 3 });
+    const head = directclr({ keepDims: 3 });
     const z = head.apply(x);
     expect(z.arraySync()).toEqual((x.arraySync() as number[][]).map((r) => r.slice(0, 3)));
     const other = tf.concat([tf.slice(x, [0, 0], [4, 3]), tf.randomNormal([4, 3], 0, 1, 'float32', 7)], 1) as tf.Tensor2D;
     const y = tf.tensor2d(randomMatrix(createRng(21), 4, 6));
     const [l1, l2] = [x, other].map((a) => infoNCE(head.apply(a), head.apply(y), { temperature: 0.2 }).dataSync()[0]);
     expect(l1).toBeCloseTo(l2, 6);
-    expect(() => directclr({ dims: 7 }).apply(x)).toThrow(/use dims ≤ 6/);
-    expect(() => directclr({ dims: 0 })).toThrow(LossError);
+    expect(() => directclr({ keepDims: 7 }).apply(x)).toThrow(/use keepDims ≤ 6/);
+    expect(() => directclr({ keepDims: 0 })).toThrow(LossError);
     tf.dispose([x, z, other, y]);
   });
 

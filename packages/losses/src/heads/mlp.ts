@@ -18,9 +18,13 @@ export interface MlpHeadOptions {
   outputBatchNorm?: boolean;
   /** Biases in the Linear layers. Default true. */
   bias?: boolean;
-  /** Running-statistics momentum (torch convention: weight of the new batch). Default 0.1. */
+  /** Batch-norm momentum (torch convention: weight of the new batch). Default 0.1. */
+  bnMomentum?: number;
+  /** @deprecated The old name of `bnMomentum` (docs/naming.md). */
   momentum?: number;
   /** Batch-norm ε. Default 1e-5. */
+  bnEpsilon?: number;
+  /** @deprecated The old name of `bnEpsilon`. */
   epsilon?: number;
   /** Variable-name scope; made unique if taken. */
   name?: string;
@@ -73,8 +77,8 @@ export function mlpHead(options: MlpHeadOptions): MlpHead {
   const useBias = options.bias ?? true;
   const hiddenBn = options.batchNorm ?? false;
   const outputBn = options.outputBatchNorm ?? false;
-  const momentum = options.momentum ?? 0.1;
-  const epsilon = options.epsilon ?? 1e-5;
+  const momentum = options.bnMomentum ?? options.momentum ?? 0.1;
+  const epsilon = options.bnEpsilon ?? options.epsilon ?? 1e-5;
   const name = uniqueScope('mlp', options.name);
   const initRng = rng.fork('init');
 

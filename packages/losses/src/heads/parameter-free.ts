@@ -31,16 +31,19 @@ export function identityHead(): ProjectionHead {
 
 export interface DirectClrOptions {
   /** d0: how many leading feature dims InfoNCE sees. */
-  dims: number;
+  keepDims?: number;
+  /** @deprecated The old name of `keepDims` (docs/naming.md: `dims` is a list of widths). */
+  dims?: number;
 }
 
 /** DirectCLR (Jing et al. 2022): z = h[:, :d0], InfoNCE on a fixed subvector, no parameters. */
-export function directclr({ dims }: DirectClrOptions): ProjectionHead {
-  if (!Number.isInteger(dims) || dims < 1) {
+export function directclr(options: DirectClrOptions): ProjectionHead {
+  const dims = options.keepDims ?? options.dims;
+  if (dims === undefined || !Number.isInteger(dims) || dims < 1) {
     throw new LossError({
       code: 'HEAD_BAD_DIMS',
-      problem: `directclr() got dims ${String(dims)}`,
-      fix: 'pass the number of leading feature dims to keep, e.g. { dims: 64 } for a 512-d ResNet-18',
+      problem: `directclr() got keepDims ${String(dims)}`,
+      fix: 'pass the number of leading feature dims to keep, e.g. { keepDims: 64 } for a 512-d ResNet-18',
     });
   }
   return parameterFree(
@@ -49,8 +52,8 @@ export function directclr({ dims }: DirectClrOptions): ProjectionHead {
       if (h.shape[1] < dims) {
         throw new LossError({
           code: 'HEAD_BAD_INPUT',
-          problem: `directclr({ dims: ${dims} }) got h with ${h.shape[1]} features`,
-          fix: `use dims ≤ ${h.shape[1]}`,
+          problem: `directclr({ keepDims: ${dims} }) got h with ${h.shape[1]} features`,
+          fix: `use keepDims ≤ ${h.shape[1]}`,
         });
       }
       return tf.slice(h, [0, 0], [h.shape[0], dims]);

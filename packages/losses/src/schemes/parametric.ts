@@ -16,6 +16,8 @@ export interface ParametricOptions {
   /** The head's own optimizer (e.g. `sgd({ lr, momentum })` from @selfsup/optim). */
   optimizer?: Optimizer;
   /** Without `optimizer`: plain gradient descent on the head at this learning rate. */
+  lr?: number;
+  /** @deprecated The old name of `lr` (docs/naming.md). */
   learningRate?: number;
   /** λ: the inner objective is L(θ, φ) + λ/2 Σ‖φ‖² over the head's trainable variables. Default 0. */
   weightDecay?: number;
@@ -68,12 +70,12 @@ export function parametric(head: ProjectionHead, options: ParametricOptions): Pa
   let optimizer = options.optimizer;
   let ownsOptimizer = false;
   if (optimizer === undefined) {
-    const lr = options.learningRate;
+    const lr = options.lr ?? options.learningRate;
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
       throw new LossError({
         code: 'OBJECTIVE_NO_OPTIMIZER',
-        problem: `parametric() got neither an optimizer nor a learning rate (learningRate: ${String(lr)})`,
-        fix: 'pass { optimizer: sgd({ lr: 0.3, momentum: 0.9 }) } from @selfsup/optim, or { learningRate: 0.3 } for plain gradient descent',
+        problem: `parametric() got neither an optimizer nor a learning rate (lr: ${String(lr)})`,
+        fix: 'pass { optimizer: sgd({ lr: 0.3, momentum: 0.9 }) } from @selfsup/optim, or { lr: 0.3 } for plain gradient descent',
       });
     }
     optimizer = gradientDescent(lr);

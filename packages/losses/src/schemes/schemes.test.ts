@@ -65,7 +65,7 @@ describe('joint', () => {
     owned.push(h1, h2);
     const cases: [ProjectionHead, (h: tf.Tensor2D) => tf.Tensor2D][] = [
       [identityHead(), (h) => h],
-      [directclr({ dims: 2 }), (h) => tf.slice(h, [0, 0], [-1, 2])],
+      [directclr({ keepDims: 2 }), (h) => tf.slice(h, [0, 0], [-1, 2])],
       [reweightHead({ kappa: 1.5 }), (h) => tf.mul(h, tf.tensor1d([1, 1 / 1.5, 1 / 1.5 ** 2, 1 / 1.5 ** 3, 1 / 1.5 ** 4]))],
     ];
     for (const [h, transform] of cases) {
@@ -76,7 +76,7 @@ describe('joint', () => {
         scalar(infoNCE(transform(h1), transform(h2), { temperature: 0.3 })),
       ]);
       expect(Math.abs(actual - expected), h.name).toBeLessThan(1e-6);
-      expect(parametric(h, { temperature: 0.3, learningRate: 0.1 }).headStep(h1, h2)).toBeUndefined();
+      expect(parametric(h, { temperature: 0.3, lr: 0.1 }).headStep(h1, h2)).toBeUndefined();
     }
   });
 
@@ -248,9 +248,9 @@ describe('parametric', () => {
     batchMean.dispose();
   });
 
-  it('{ learningRate } alone runs plain gradient descent (same result as an SGD optimizer)', () => {
+  it('{ lr } alone runs plain gradient descent (same result as an SGD optimizer)', () => {
     const [h1, h2] = views().map((x) => tf.tidy(() => tf.tanh(tf.concat([x, tf.slice(x, [0, 0], [-1, 1])], 1)))) as tf.Tensor2D[];
-    const a = parametric(head(8), { temperature: 0.2, innerSteps: 4, learningRate: 0.1 });
+    const a = parametric(head(8), { temperature: 0.2, innerSteps: 4, lr: 0.1 });
     const b = parametric(head(8), { temperature: 0.2, innerSteps: 4, optimizer: tinySgd(0.1) });
     owned.push(h1, h2, a, b);
     a.headStep(h1, h2)!.dispose();
@@ -260,17 +260,17 @@ describe('parametric', () => {
 
   it('rejects bad options with the fix', () => {
     const h = identityHead();
-    expect(() => parametric(h, { temperature: 0.2, innerSteps: 0, learningRate: 0.1 })).toThrow(/innerSteps as an integer ≥ 1/);
+    expect(() => parametric(h, { temperature: 0.2, innerSteps: 0, lr: 0.1 })).toThrow(/innerSteps as an integer ≥ 1/);
     expect(() => parametric(h, { temperature: 0.2 })).toThrow(LossError);
     expect(() => parametric(h, { temperature: 0.2 })).toThrow(/sgd\(\{ lr: 0.3, momentum: 0.9 \}\)/);
-    expect(() => parametric(h, { temperature: 0.2, learningRate: 0.1, weightDecay: -1 })).toThrow(/weightDecay ≥ 0/);
+    expect(() => parametric(h, { temperature: 0.2, lr: 0.1, weightDecay: -1 })).toThrow(/weightDecay ≥ 0/);
     expect(() => joint(h, { temperature: 0 })).toThrow(/temperature > 0/);
   });
 
   it('keeps tensor counts flat across full training steps (headStep + backbone gradient + update), both patterns', async () => {
     const [x1, x2] = views();
     const backbone = toyBackbone(9);
-    const objective = parametric(head(9, true), { temperature: 0.2, innerSteps: 3, learningRate: 0.05, weightDecay: 1e-4 });
+    const objective = parametric(head(9, true), { temperature: 0.2, innerSteps: 3, lr: 0.05, weightDecay: 1e-4 });
     const sgd = tinySgd(0.05);
     owned.push(x1, x2, backbone.w, objective);
     const twoPass = () => {
@@ -295,7 +295,7 @@ describe('parametric', () => {
     await expectNoTensorLeak(twoPass, { warmup: 1, repeats: 3 });
     await expectNoTensorLeak(onePass, { warmup: 1, repeats: 3 });
     const start = tf.memory().numTensors;
-    const extra = parametric(head(10, true), { temperature: 0.2, learningRate: 0.1 });
+    const extra = parametric(head(10, true), { temperature: 0.2, lr: 0.1 });
     extra.dispose();
     expect(tf.memory().numTensors).toBe(start);
   });

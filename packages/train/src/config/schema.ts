@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { BACKEND_NAMES } from '@selfsup/core';
+import { DATASET_NAMES } from '@selfsup/datasets';
 
 /**
  * The whole of a training run, validated. Every field has a default, so a preset or a config
@@ -8,7 +10,7 @@ const positiveInt = z.number().int().positive();
 
 export const dataSchema = z
   .object({
-    name: z.enum(['cifar10', 'cifar100', 'stl10', 'mnist', 'fashion-mnist', 'folder']).default('cifar10'),
+    name: z.enum([...DATASET_NAMES, 'folder']).default('cifar10'),
     /** For `folder`: the root of class sub-folders (or a flat folder of images). */
     path: z.string().optional(),
     /** For `folder`: a labelled test folder (same class sub-folders) to evaluate on. */
@@ -166,7 +168,7 @@ export const configSchema = z
     /** The preset this config started from, if any (informational once resolved). */
     preset: z.string().optional(),
     seed: z.number().int().default(0),
-    backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
+    backend: z.enum(['auto', ...BACKEND_NAMES]).default('auto'),
     runDir: z.string().default('runs/latest'),
     data: dataSchema.default(dataSchema.parse({})),
     augment: augmentSchema.default(augmentSchema.parse({})),
