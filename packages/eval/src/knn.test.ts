@@ -1,7 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
+import { describeOnBackends } from '@selfsup/core/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fixture from '../test/fixtures/knn.json';
 import { knnLoop } from '../test/reference';
@@ -12,7 +14,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('knnAccuracy', () => {
+describeOnBackends('knnAccuracy against PyTorch', () => {
   for (const c of fixture.cases) {
     it(`predicts exactly the PyTorch monitor's labels (k=${c.k}, τ=${c.temperature})`, async () => {
       const bank = tf.tensor2d(fixture.bank);
@@ -28,7 +30,9 @@ describe('knnAccuracy', () => {
       expect(result.k).toBe(c.k);
     });
   }
+});
 
+describe('knnAccuracy', () => {
   it('matches a direct float64 loop, and chunking over bank and queries changes nothing', async () => {
     const c = fixture.cases[1];
     const expected = knnLoop(fixture.bank, fixture.bankLabels, fixture.query, c.k, c.temperature, fixture.classes);

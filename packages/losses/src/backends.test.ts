@@ -3,7 +3,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeOnBackends } from '@selfsup/core/vitest';
 import ntxent from '../test/fixtures/ntxent.json';
 import { mlpHead } from './heads/mlp';
 import { infoNCE } from './infonce';
@@ -12,16 +13,11 @@ import { parametric } from './schemes/parametric';
 import { contrastiveStep, type StepBackbone } from './step';
 import { maxExcess, randomMatrix, tinySgd } from './test-helpers';
 
-// The workspace's default backend: stopGradient and the masks use backend-level details
-// (reference counts, bool tensors), so run the scheme there too.
-beforeAll(async () => {
-  await tf.setBackend('wasm');
-  await tf.ready();
-});
-
-describe('on the wasm backend', () => {
+// stopGradient and the masks use backend-level details (reference counts, bool tensors), so the
+// loss, the scheme and the step run on every backend the workspace uses.
+describeOnBackends('losses', (backend) => {
   it('infoNCE matches the PyTorch fixture', () => {
-    expect(tf.getBackend()).toBe('wasm');
+    expect(tf.getBackend()).toBe(backend);
     const c = ntxent.cases[0];
     const loss = tf.tidy(() => infoNCE(tf.tensor2d(c.z1), tf.tensor2d(c.z2), { temperature: c.temperature }).dataSync()[0]);
     expect(Math.abs(loss - c.loss)).toBeLessThan(1e-5);
@@ -31,7 +27,7 @@ describe('on the wasm backend', () => {
     const rng = createRng(1);
     const x1 = tf.tensor2d(randomMatrix(rng, 8, 5));
     const x2 = tf.tensor2d(randomMatrix(rng, 8, 5));
-    const w = tf.variable(tf.tensor2d(randomMatrix(rng, 5, 6, 0.7)), true, 'wasm-toy-backbone');
+    const w = tf.variable(tf.tensor2d(randomMatrix(rng, 5, 6, 0.7)), true, `toy-backbone-${backend}`);
     const backbone = (x: tf.Tensor2D) => tf.tanh(tf.matMul(x, w)) as tf.Tensor2D;
     const objective = parametric(mlpHead({ dims: [6, 8, 4], rng: createRng(2), batchNorm: true }), {
       temperature: 0.2,
@@ -63,7 +59,7 @@ describe('on the wasm backend', () => {
       const [v1, v2] = [0, 1].map(() => tf.tensor4d(randomMatrix(rng, 6, 12).flat(), [6, 2, 2, 3])) as tf.Tensor4D[];
       const initial = randomMatrix(rng, 12, 6, 0.5);
       const run = (chunkSize?: number) => {
-        const w = tf.variable(tf.tensor2d(initial), true, `wasm-step-backbone-${chunkSize ?? 'plain'}-${scheme}`);
+        const w = tf.variable(tf.tensor2d(initial), true, `step-backbone-${backend}-${chunkSize ?? 'plain'}-${scheme}`);
         const backbone: StepBackbone = {
           apply: (x) => tf.tidy(() => tf.tanh(tf.matMul(tf.reshape(x, [x.shape[0], 12]), w)) as tf.Tensor2D),
           trainableVariables: () => [w],
