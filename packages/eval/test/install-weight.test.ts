@@ -203,7 +203,7 @@ console.log(JSON.stringify({
   cjsMain: Object.keys(evalCjs).filter((k) => k !== '__esModule').sort(),
   esmReport: Object.keys(report).sort(),
   cjsReport: Object.keys(reportCjs).filter((k) => k !== '__esModule').sort(),
-  sharedError: [[report, evalEsm], [reportCjs, evalCjs]].map(([r, m]) => { try { r.parseMetricsJsonl('{'); } catch (e) { return e instanceof m.EvalError; } }),
+  sharedError: [[report, evalEsm], [reportCjs, evalCjs]].map(([r, m]) => { try { r.parseMetricsJsonl('{\\n'); } catch (e) { return e instanceof m.EvalError; } }),
   knn: knn.accuracy,
   writeReport: await fail(report.writeReport('${join(dir, 'report').replace(/\\/g, '/')}', { metrics: [{ step: 0, loss: 1 }], png: false })),
   svgToPng: await fail(reportCjs.svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>')),
