@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+/** Registers tfjs' gradients and makes cpu the default backend in every test file. */
+const SETUP = fileURLToPath(new URL('./packages/core/src/vitest-setup.ts', import.meta.url));
 
 /**
  * Shared vitest settings: every package writes `test-results.json` so that `.ci/run` can add
@@ -10,6 +14,7 @@ export function packageTestConfig(overrides: { testTimeout?: number; include?: s
       include: overrides.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: overrides.testTimeout ?? 60_000,
       hookTimeout: 120_000,
+      setupFiles: [SETUP],
       pool: 'forks',
       reporters: ['default', 'json'],
       outputFile: { json: 'test-results.json' },

@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AugmentError,
   adjustBrightness,
@@ -14,10 +14,6 @@ import {
   randomResizedCrop,
   resizedCrop,
 } from '../src/index';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 function expectAugmentError(fn: () => unknown, code: string) {
   try {

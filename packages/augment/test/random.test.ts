@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   adjustBrightness,
   adjustContrast,
@@ -32,10 +32,6 @@ import {
   twoViews,
   type ColorJitterParams,
 } from '../src/index';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 const randomImages = (n: number, h: number, w: number, seed = 1) =>
   tf.randomUniform([n, h, w, 3], 0, 1, 'float32', seed) as tf.Tensor4D;

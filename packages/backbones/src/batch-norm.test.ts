@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { smallConvnet } from './index';
-import { maxAbsDiff, useCpu } from '../test/helpers';
-
-beforeAll(useCpu);
+import { maxAbsDiff } from '../test/helpers';
 
 describe('batch norm with PyTorch momentum semantics', () => {
   it('moves running stats by momentum towards the batch mean and unbiased variance (closed form)', async () => {

@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageBatch } from '@selfsup/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resnet, smallConvnet, type Backbone, type ForwardOptions } from './index';
 import { backboneConformance } from './testing';
-import { useCpu } from '../test/helpers';
-
-beforeAll(useCpu);
 
 describe('backboneConformance', () => {
   it.each([

@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoTensorLeak, relativeError } from '@selfsup/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { batchNorm, createBatchNorm, relu, type NormMode } from './layers';
 import { VariableStore } from './variable-store';
-import { useCpu } from '../test/helpers';
-
-beforeAll(useCpu);
 
 const store = new VariableStore('fused_bn_test');
 const bn = createBatchNorm(store, 'bn', 5, { momentum: 0.1, epsilon: 1e-5 });
@@ -16,7 +13,6 @@ function reference(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   return tf.relu(tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta));
 }
-
 
 const mode = (): NormMode => ({ training: true, updateStatistics: false, updates: [] });
 

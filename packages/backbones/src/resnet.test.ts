@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { BackboneError, resnet, resnet18, resnet34, resnet50, type ResNet } from './index';
-import { readFixture, useCpu } from '../test/helpers';
-
-beforeAll(useCpu);
+import { readFixture } from '../test/helpers';
 
 const made: ResNet[] = [];
 function keep(model: ResNet): ResNet {

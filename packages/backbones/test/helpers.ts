@@ -10,10 +10,6 @@ export function readFixture<T>(name: string): T {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
 }
 
-export async function useCpu(): Promise<void> {
-  await tf.setBackend('cpu');
-}
-
 export { maxAbsDiff } from '@selfsup/core/testing';
 
 export interface TorchFixture {

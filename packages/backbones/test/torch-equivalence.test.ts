@@ -1,17 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeOnBackends } from '@selfsup/core/vitest';
 import { join } from 'node:path';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
 import { importTorchWeights, resnet, type ResNet } from '../src/index';
-import { FIXTURES, maxAbsDiff, readFixture, useCpu, type TorchFixture } from './helpers';
+import { FIXTURES, maxAbsDiff, readFixture, type TorchFixture } from './helpers';
 
 // Reference values: test/fixtures/make_fixtures.py (torchvision 0.14.1 BasicBlock/Bottleneck,
 // randomised weights and BN running statistics), generated once.
 const CASES = ['resnet18-w0.125-cifar', 'resnet50-w0.0625-imagenet'];
-
-beforeAll(useCpu);
 
 async function build(name: string): Promise<{ model: ResNet; fixture: TorchFixture; x: tf.Tensor4D }> {
   const fixture = readFixture<TorchFixture>(`${name}.json`);

@@ -3,12 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createRng, decodeSafetensors } from '@selfsup/core';
 import { exportTorchWeights, importTorchWeightsSync, resnet, resnet18, smallConvnet, type Backbone } from '../src/index';
-import { maxAbsDiff, torchPython, useCpu } from './helpers';
+import { maxAbsDiff, torchPython } from './helpers';
 
-beforeAll(useCpu);
 const dir = mkdtempSync(join(tmpdir(), 'selfsup-torch-export-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

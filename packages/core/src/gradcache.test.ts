@@ -1,15 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gradCacheStep, type GradCacheContext } from './gradcache';
 import './gradients';
 import { createRng } from './rng';
 import { relativeError } from './testing';
 import { expectNoTensorLeak } from './testing';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 const rng = createRng(2212);
 const seed = () => rng.tfSeed();
@@ -57,7 +53,6 @@ function ntXent(e: tf.Tensor): tf.Scalar {
 async function arrays(grads: { gradient: tf.Tensor }[]): Promise<Float32Array[]> {
   return Promise.all(grads.map((g) => g.gradient.data() as Promise<Float32Array>));
 }
-
 
 describe('gradCacheStep', () => {
   it.each([1, 3, 5, 12])('chunks of %i give the unchunked gradients (1e-5 relative)', async (chunkSize) => {

@@ -1,15 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import './gradients';
 import { createRng } from './rng';
 import { gradientsFreeingEarly } from './tape';
 import { relativeError } from './testing';
 import { expectNoTensorLeak } from './testing';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 const rng = createRng(1115);
 const seed = () => rng.tfSeed();
@@ -30,7 +26,6 @@ function model(): tf.Scalar {
   const z = tf.add(tf.matMul(h, w2), r);
   return tf.sum(tf.add(square(z) as tf.Tensor, tf.mul(h, h)));
 }
-
 
 describe('gradientsFreeingEarly', () => {
   it("gives tfjs' own gradients and value", async () => {

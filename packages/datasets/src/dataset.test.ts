@@ -1,13 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ImageDataset, epochOrder } from './dataset';
 import { randomBytes } from '../test/helpers';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 function dataset(n = 10): ImageDataset {
   const images = randomBytes(n * 2 * 2 * 3, 11);

@@ -1,11 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { imagesToDataset } from './memory';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 /** A w×h RGBA image with pixel p = (p, 2p, 3p, alpha) mod 256. */
 function rgba(width: number, height: number, alpha = 255) {

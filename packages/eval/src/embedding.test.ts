@@ -2,12 +2,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { embed2d } from './embedding';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 const rng = createRng(12).fork('embed-test');
 const centres = Array.from({ length: 3 }, () => Array.from({ length: 10 }, () => 4 * rng.normal()));

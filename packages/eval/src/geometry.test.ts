@@ -2,13 +2,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { alignmentLoop, uniformityLoop } from '../test/reference';
 import { alignment, uniformity } from './geometry';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 const rng = createRng(5).fork('geometry-test');
 const rows = (n: number, d: number) => Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal()));

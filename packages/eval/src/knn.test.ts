@@ -4,15 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
 import { describeOnBackends } from '@selfsup/core/vitest';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fixture from '../test/fixtures/knn.json';
 import { knnLoop } from '../test/reference';
 import { EvalError } from './errors';
 import { knnAccuracy, knnPredict } from './knn';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 describeOnBackends('knnAccuracy against PyTorch', () => {
   for (const c of fixture.cases) {

@@ -2,13 +2,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { softmaxRegressionLoss } from '../test/reference';
 import { linearProbe, probeLearningRate, softmaxRegressionGradients } from './linear-probe';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 /** Gaussian blobs around random class centres: linearly separable up to noise. */
 function blobs(seed: string, n: number, d: number, classes: number, spread: number) {

@@ -2,14 +2,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fixture from '../test/fixtures/rankme.json';
 import { fromSvd, orthonormalColumns, rankMeClosedForm } from '../test/reference';
 import { effectiveRank, rankFromSingularValues, singularValues } from './spectrum';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 const rng = createRng(11).fork('spectrum-test');
 const random = () => rng.normal();

@@ -12,15 +12,11 @@ import { loadMnist } from '@selfsup/datasets';
 import { mlpHead } from '@selfsup/losses';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { embed2d } from '../src/embedding';
 import { layerStudy } from '../src/layer-study';
 import { formatLayerTable } from '../src/report/layer-table';
 import { writeReport } from '../src/report/write-report';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 function subset(images: Uint8Array, labels: Int32Array, n: number) {
   return { images: tf.tensor4d(Int32Array.from(images.subarray(0, n * 784)), [n, 28, 28, 1], 'int32'), labels: labels.slice(0, n) };

@@ -1,14 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import multipositive from '../test/fixtures/multipositive.json';
 import ntxent from '../test/fixtures/ntxent.json';
 import { LossError } from './errors';
 import { infoNCE, infoNCEMultiPositive, infoNCEWithStats } from './infonce';
-import { maxExcess, randomMatrix, referenceNtXent, useCpu } from './test-helpers';
-
-beforeAll(useCpu);
+import { maxExcess, randomMatrix, referenceNtXent } from './test-helpers';
 
 const value = (t: tf.Tensor) => t.dataSync()[0];
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRng, type ImageBatch, type Optimizer } from '@selfsup/core';
 import { smallConvnet, type Backbone } from '@selfsup/backbones';
 import { sgd } from '@selfsup/optim';
@@ -9,10 +9,6 @@ import { joint } from './schemes/joint';
 import { parametric } from './schemes/parametric';
 import type { ContrastiveObjective } from './schemes/types';
 import { contrastiveStep, pairedChunkLayout, type StepBackbone } from './step';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 /** The step's parts with a real backbone (the step itself needs only `StepBackbone`). */
 type StepParts = { backbone: Backbone; objective: ContrastiveObjective; optimizer: Optimizer };

@@ -5,11 +5,6 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Optimizer, OptimizerState, Rng, VariableGradient } from '@selfsup/core';
 
-export async function useCpu(): Promise<void> {
-  await tf.setBackend('cpu');
-  await tf.ready();
-}
-
 /** Largest |a − b| − rtol·|b| over nested arrays; ≤ atol means "close". */
 export function maxExcess(actual: unknown, expected: unknown, rtol = 0): number {
   const flat = (x: unknown): number[] =>

@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { smallConvnet, type Backbone } from '@selfsup/backbones';
 import { exportOnnx, OnnxError, type OnnxDenseLayer, type OnnxExportOptions } from './index';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 /** A user's own backbone: the whole Backbone contract, delegating to a small convnet, but no spec. */
 function customBackbone(extra: Record<string, unknown> = {}): Backbone & { dispose(): void } {

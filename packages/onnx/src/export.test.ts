@@ -1,14 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resnet, resnet18, smallConvnet, type Backbone } from '@selfsup/backbones';
 import { exportOnnx, type OnnxDenseLayer } from './index';
 import { ModelProtoType } from './onnx-schema';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 /** Max |onnx − tfjs| per compared output, printed at the end for the record. */
 const measured: string[] = [];

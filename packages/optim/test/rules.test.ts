@@ -1,11 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adamw, lars, OptimError, sgd } from '../src/index';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 let uid = 0;
 function variable(values: number[], name: string): tf.Variable {

@@ -3,13 +3,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adamw, lars, sgd, stateFromJson, stateToJson, warmupCosine } from '../src/index';
 import { Problem } from './problems';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 const lr = warmupCosine({ lr: 0.1, warmupSteps: 5, totalSteps: 30, finalLr: 0.001 });
 const groups = [{ match: /bias$/, weightDecay: 0 }, { match: /^mlp\/head\//, lrScale: 0.5 }];

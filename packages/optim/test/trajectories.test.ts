@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectNoTensorLeak, relativeError } from '@selfsup/core/testing';
 import { describeOnBackends } from '@selfsup/core/vitest';
 import { adamw, lars, sgd } from '../src/index';
@@ -13,10 +13,6 @@ import {
   worstWeightError,
   type ProblemName,
 } from './problems';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 describeOnBackends('optimizer arithmetic equals PyTorch: torch gradients in, weights out, 50 steps within 1e-6', (backend) => {
   // Fed the very gradients torch saw, so only the update rule (and float32 rounding) can differ.

@@ -1,13 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Optimizer } from '@selfsup/core';
 import { buildModel, type BuiltModel } from './build';
 import { configSchema, type TrainConfigInput } from './config/schema';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 const base: TrainConfigInput = {
   seed: 5,

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRng, type ImageBatch } from '@selfsup/core';
 import { simclrCifar, twoViews } from '@selfsup/augment';
 import { smallConvnet } from '@selfsup/backbones';
@@ -13,10 +13,6 @@ import { sgd, warmupCosine } from '@selfsup/optim';
 import { TrainingError } from './errors';
 import { readMetrics } from './metrics';
 import { Trainer, type TrainerOptions, type TrainerParts } from './trainer';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 /** 48 random 8×8 RGB images in 3 classes: small enough for the cpu backend. */
 function tinyDataset(): ImageDataset {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createRng } from '@selfsup/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildBackbone,
   importTorchWeights,
@@ -21,9 +21,7 @@ import {
   type BackboneSpec,
 } from '../index';
 import { resolveLocation } from './weights-io';
-import { useCpu } from '../../test/helpers';
 
-beforeAll(useCpu);
 const dir = mkdtempSync(join(tmpdir(), 'selfsup-load-backbone-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

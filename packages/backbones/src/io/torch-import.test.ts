@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importTorchWeights, importTorchWeightsSync, readSafetensors, resnet } from '../index';
 import { safetensorsToFloat32 as toFloat32 } from '@selfsup/core';
-import { FIXTURES, useCpu } from '../../test/helpers';
-
-beforeAll(useCpu);
+import { FIXTURES } from '../../test/helpers';
 
 const FILE = join(FIXTURES, 'resnet18-w0.125-cifar.safetensors');
 const narrow18 = (stem: 'cifar' | 'imagenet' = 'cifar', width = 0.125) =>

@@ -4,11 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadWeights, resnet, saveWeights, smallConvnet, type Backbone } from '../index';
-import { useCpu } from '../../test/helpers';
 
-beforeAll(useCpu);
 const dir = mkdtempSync(join(tmpdir(), 'selfsup-backbones-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

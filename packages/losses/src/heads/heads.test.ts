@@ -1,15 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fixture from '../../test/fixtures/head.json';
 import { LossError } from '../errors';
 import { infoNCE } from '../infonce';
-import { maxExcess, randomMatrix, useCpu } from '../test-helpers';
+import { maxExcess, randomMatrix } from '../test-helpers';
 import { linearHead, mlpHead } from './mlp';
 import { directclr, identityHead, reweightHead } from './parameter-free';
-
-beforeAll(useCpu);
 
 describe('mlpHead against torch.nn (Linear-BN-ReLU-Linear-BN(affine=False))', () => {
   const c = fixture.case;

@@ -1,17 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { expectNoTensorLeak } from '@selfsup/core/testing';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LossError } from '../errors';
 import { mlpHead } from '../heads/mlp';
 import { directclr, identityHead, reweightHead } from '../heads/parameter-free';
 import type { ProjectionHead } from '../heads/types';
 import { infoNCE, type ContrastiveStats } from '../infonce';
-import { maxExcess, randomMatrix, tinySgd, useCpu } from '../test-helpers';
+import { maxExcess, randomMatrix, tinySgd } from '../test-helpers';
 import { joint } from './joint';
 import { parametric } from './parametric';
-
-beforeAll(useCpu);
 
 /** A toy backbone with real tf.variables: h = tanh(x W). */
 function toyBackbone(seed: number) {

@@ -3,14 +3,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildModel } from '../build';
 import { planStudy, resolveStudy } from './config';
 import { STUDY_PRESET_NAMES } from './presets';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 // The example of the train README, as a user would save it.
 const README_EXAMPLE = `
