@@ -38,6 +38,17 @@ async function gpuApi(): Promise<GpuLike> {
   return gpu;
 }
 
+/**
+ * On Linux, a hardware WebGPU adapter needs a GPU device node: a DRM render node (`/dev/dri`,
+ * AMD, Intel, NVIDIA's open driver) or NVIDIA's `/dev/nvidia*`. Without one Dawn can only find a
+ * software adapter, which `auto` would refuse anyway, after printing driver errors to stderr.
+ */
+async function linuxHasGpuDevice(): Promise<boolean> {
+  const fs = (await importOptional('node:fs')) as typeof import('node:fs');
+  if (fs.existsSync('/dev/dri') && fs.readdirSync('/dev/dri').some((name) => name.startsWith('render'))) return true;
+  return fs.readdirSync('/dev').some((name) => /^nvidia\d+$/.test(name));
+}
+
 function describe(info: AdapterInfoLike): string {
   return [info.vendor, info.architecture, info.device, info.description]
     .filter((part) => part != null && part !== '')
@@ -48,6 +59,10 @@ export const webgpuLoader: BackendLoader = {
   name: 'webgpu',
   packages: ['@tensorflow/tfjs-backend-webgpu', 'webgpu'],
   async load({ allowSoftwareAdapter, explicit }) {
+    const hasNavigatorGpu = (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu != null;
+    if (isNode && !hasNavigatorGpu && process.platform === 'linux' && !(allowSoftwareAdapter || explicit) && !(await linuxHasGpuDevice())) {
+      throw new BackendUnavailable('no GPU device on this machine (no /dev/dri render node or /dev/nvidia*), so only a software adapter, slower than wasm');
+    }
     const gpu = await gpuApi();
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter == null) throw new BackendUnavailable('no WebGPU adapter (no GPU with a Vulkan, Metal or D3D12 driver)');
