@@ -1,24 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone } from '@selfsup/backbones';
 import type { ImageDataset } from '@selfsup/datasets';
+import { embed } from '@selfsup/eval';
 
-/** Eval-mode backbone features of the given rows, batch by batch: `[rows, featureDim]`. */
-export function extractFeatures(backbone: Backbone, data: ImageDataset, rows: ArrayLike<number>, batchSize = 500): tf.Tensor2D {
-  const parts: tf.Tensor2D[] = [];
-  try {
-    for (let start = 0; start < rows.length; start += batchSize) {
-      const slice = Array.from({ length: Math.min(batchSize, rows.length - start) }, (_, i) => rows[start + i]);
-      parts.push(
-        tf.tidy(() => {
-          const { images } = data.toBatch(slice);
-          return backbone.apply(images, { training: false });
-        }),
-      );
-    }
-    return tf.concat(parts) as tf.Tensor2D;
-  } finally {
-    tf.dispose(parts);
-  }
+/** Eval-mode backbone features of the given rows, `embed`ded batch by batch: `[rows, featureDim]`. */
+export async function extractFeatures(backbone: Backbone, data: ImageDataset, rows: ArrayLike<number>, batchSize = 500): Promise<tf.Tensor2D> {
+  const picked = { size: rows.length, toBatch: (batch: ArrayLike<number>) => data.toBatch(Array.from(batch, (i) => rows[i])) };
+  const features = await embed(backbone, picked, { batchSize });
+  return tf.tensor2d(features.data, [features.count, features.dim]);
 }
 
 /** Raw pixels of the given rows as flat vectors `[rows, H·W·C]` in [0, 1]: the kNN baseline. */

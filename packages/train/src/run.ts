@@ -62,9 +62,14 @@ export function knnSplits(config: TrainConfig, { train, test }: Datasets): { ban
 }
 
 /** kNN accuracy of the queries against the bank, on the features `featuresOf` gives. */
-async function knnScore(featuresOf: (data: ImageDataset, rows: Int32Array) => tf.Tensor2D, bank: Rows, query: Rows, config: TrainConfig): Promise<number> {
-  const bankFeatures = featuresOf(bank.data, bank.rows);
-  const queryFeatures = featuresOf(query.data, query.rows);
+async function knnScore(
+  featuresOf: (data: ImageDataset, rows: Int32Array) => tf.Tensor2D | Promise<tf.Tensor2D>,
+  bank: Rows,
+  query: Rows,
+  config: TrainConfig,
+): Promise<number> {
+  const bankFeatures = await featuresOf(bank.data, bank.rows);
+  const queryFeatures = await featuresOf(query.data, query.rows);
   try {
     const result = await knnAccuracy(bankFeatures, labelsOf(bank.data, bank.rows), queryFeatures, labelsOf(query.data, query.rows), {
       k: config.eval.knnK,
@@ -180,7 +185,7 @@ export async function writeRunReport(
     const rows = firstRows(test!.size, config.eval.layerStudy.testImages);
     // UMAP needs more rows than its 15 neighbours; a handful of points would say nothing anyway.
     if (rows.length > 15) {
-      const features = extractFeatures(parts.backbone, test!, rows);
+      const features = await extractFeatures(parts.backbone, test!, rows);
       try {
         embedding = await embed2d(features, labelsOf(test!, rows), { seed: config.seed, maxPoints: 1000 });
       } finally {
