@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
@@ -27,7 +28,6 @@ export interface TorchFixture {
  * `.ci/run` installs), or undefined: `$SELFSUP_TORCH_PYTHON`, then /usr/bin/python3, then python3.
  */
 export function torchPython(): string | undefined {
-  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const candidates = [process.env.SELFSUP_TORCH_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => Boolean(c));
   return candidates.find((python) => spawnSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0);
 }
