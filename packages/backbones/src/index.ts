@@ -28,6 +28,6 @@ export {
   type TorchImportOptions,
   type TorchImportResult,
 } from './io/torch-import';
-export { exportTorchWeights, type TorchExportOptions } from './io/torch-export';
+export { exportTorchWeights, exportTorchWeightsAsync, type TorchExportOptions } from './io/torch-export';
 export { readSafetensors } from './io/safetensors';
 export type { SafetensorsTensor } from '@selfsup/core';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng, decodeSafetensors } from '@selfsup/core';
-import { exportTorchWeights, importTorchWeightsSync, resnet, resnet18, smallConvnet, type Backbone } from '../src/index';
+import { exportTorchWeights, exportTorchWeightsAsync, importTorchWeightsSync, resnet, resnet18, smallConvnet, type Backbone } from '../src/index';
 import { maxAbsDiff, torchPython } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'selfsup-torch-export-'));
@@ -84,6 +84,17 @@ describe('exportTorchWeights', () => {
     for (const [name, v] of net.namedVariables()) expect(copy.namedVariables().get(name)!.dataSync()).toEqual(v.dataSync());
     net.dispose();
     copy.dispose();
+  });
+
+  it('writes the same bytes when it reads the weights asynchronously (exportTorchWeightsAsync)', async () => {
+    const net = smallConvnet({ widths: [4, 8, 16], rng: createRng(6) });
+    randomiseBatchNorm(net, 7);
+    const before = tf.memory().numTensors;
+    const bytes = await exportTorchWeightsAsync(net);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Buffer.from(bytes).equals(Buffer.from(exportTorchWeights(net)))).toBe(true);
+    await expect(exportTorchWeightsAsync(resnet18({ stem: 'cifar', width: 0.5 }))).rejects.toThrow(/width 0.5/);
+    net.dispose();
   });
 
   it('refuses a ResNet torchvision cannot build, pointing to ONNX', () => {

@@ -24,22 +24,51 @@ export interface TorchExportOptions {
  * channels) throws `TORCH_EXPORT_UNSUPPORTED`.
  */
 export function exportTorchWeights(backbone: Backbone, options: TorchExportOptions = {}): Uint8Array {
+  const staged = stageTorchLayout(backbone, options);
+  try {
+    return encodeStateDict(backbone, staged.map(([name, values]) => [name, values.shape, values.dataSync() as Float32Array]), options);
+  } finally {
+    tf.dispose(staged.map(([, values]) => values));
+  }
+}
+
+/**
+ * `exportTorchWeights` reading the weights asynchronously (`await data()`): no synchronous
+ * GPU→CPU read, which WebGPU and WebGL backends only emulate (tfjs warns), and after which
+ * Chromium's WebGPU in a worker refused further reads here ("a valid external Instance reference
+ * no longer exists"). Use it on GPU backends, in browsers above all.
+ */
+export async function exportTorchWeightsAsync(backbone: Backbone, options: TorchExportOptions = {}): Promise<Uint8Array> {
+  const staged = stageTorchLayout(backbone, options);
+  try {
+    const read = await Promise.all(staged.map(async ([name, values]) => [name, values.shape, (await values.data()) as Float32Array] as const));
+    return encodeStateDict(backbone, read, options);
+  } finally {
+    tf.dispose(staged.map(([, values]) => values));
+  }
+}
+
+/** Every variable in PyTorch's layout (conv kernels OIHW), checked, as new tensors the caller frees. */
+function stageTorchLayout(backbone: Backbone, options: TorchExportOptions): [string, tf.Tensor][] {
   if (options.torchvision !== false) assertTorchvisionCanBuild(backbone);
-  const tensors: Record<string, SafetensorsInput> = {};
-  for (const [name, variable] of backbone.namedVariables()) {
-    const values = tf.tidy(() => (variable.rank === 4 ? tf.transpose(variable, [3, 2, 0, 1]) : tf.clone(variable)));
-    try {
-      if (values.dtype !== 'float32') {
-        throw new BackboneError({
-          code: 'TORCH_EXPORT_DTYPE',
-          problem: `${backbone.name} holds ${name} as ${values.dtype}`,
-          fix: 'export backbones whose variables are float32',
-        });
-      }
-      tensors[name] = { dtype: 'F32', shape: values.shape, data: values.dataSync() as Float32Array };
-    } finally {
-      values.dispose();
+  const variables = [...backbone.namedVariables()];
+  for (const [name, variable] of variables) {
+    if (variable.dtype !== 'float32') {
+      throw new BackboneError({
+        code: 'TORCH_EXPORT_DTYPE',
+        problem: `${backbone.name} holds ${name} as ${variable.dtype}`,
+        fix: 'export backbones whose variables are float32',
+      });
     }
+  }
+  return variables.map(([name, variable]) => [name, tf.tidy(() => (variable.rank === 4 ? tf.transpose(variable, [3, 2, 0, 1]) : tf.clone(variable)))]);
+}
+
+/** The safetensors file: F32 tensors, an int64 `num_batches_tracked` per batch norm, the spec. */
+function encodeStateDict(backbone: Backbone, read: readonly (readonly [string, number[], Float32Array])[], options: TorchExportOptions): Uint8Array {
+  const tensors: Record<string, SafetensorsInput> = {};
+  for (const [name, shape, data] of read) {
+    tensors[name] = { dtype: 'F32', shape, data };
     if (name.endsWith('.running_mean')) {
       tensors[`${name.slice(0, -'running_mean'.length)}num_batches_tracked`] = { dtype: 'I64', shape: [], data: new BigInt64Array(1) };
     }
