@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { imagesToDataset } from './memory';
+import { centerCrop, decodeImages, imagesToDataset } from './memory';
 
 /** A w×h RGBA image with pixel p = (p, 2p, 3p, alpha) mod 256. */
 function rgba(width: number, height: number, alpha = 255) {
@@ -27,5 +27,19 @@ describe('imagesToDataset', () => {
     expect(() => imagesToDataset([rgba(3, 2), rgba(2, 2)])).toThrow(/image 1 is 2×2 .*drawImage/);
     expect(() => imagesToDataset([rgba(3, 2)], { labels: [1, 2] })).toThrow(/2 labels for 1 images/);
     expect(imagesToDataset([rgba(1, 1)]).labels[0]).toBe(-1);
+  });
+});
+
+describe('decodeImages', () => {
+  it('crops the centred window of the target aspect ratio, never squashing', () => {
+    expect(centerCrop(32, 32, 32, 32)).toEqual({ sx: 0, sy: 0, sw: 32, sh: 32 });
+    expect(centerCrop(400, 300, 32, 32)).toEqual({ sx: 50, sy: 0, sw: 300, sh: 300 });
+    expect(centerCrop(300, 400, 32, 32)).toEqual({ sx: 0, sy: 50, sw: 300, sh: 300 });
+    expect(centerCrop(100, 100, 64, 32)).toEqual({ sx: 0, sy: 25, sw: 100, sh: 50 });
+  });
+
+  it('says where to call it when the runtime has no browser codecs (Node), and checks the size', async () => {
+    await expect(decodeImages([], { width: 32 })).rejects.toThrow(/createImageBitmap.*in Node use loadImages/s);
+    await expect(decodeImages([], { width: 0 })).rejects.toThrow(/size 0×0.*positive integer/s);
   });
 });

@@ -54,3 +54,68 @@ export function imagesToDataset(images: readonly RgbaImage[], options: FromImage
   }
   return new ImageDataset(options.name ?? 'memory', pixels, labels, options.classNames ?? [], height, width, 3);
 }
+
+/** What `decodeImages` reads: files the user picked or dropped, fetched blobs, bitmaps, canvases. */
+export type BrowserImageSource = Blob | ImageBitmapSource;
+
+export interface DecodeImagesOptions {
+  /** Output width in pixels (e.g. 32 for a CIFAR-sized model). */
+  width: number;
+  /** Output height in pixels (default: `width`). */
+  height?: number;
+}
+
+/**
+ * The largest centred window of a `sourceWidth × sourceHeight` image with the target's aspect
+ * ratio: what `decodeImages` scales down, so photos are cropped, never squashed.
+ */
+export function centerCrop(sourceWidth: number, sourceHeight: number, width: number, height: number): { sx: number; sy: number; sw: number; sh: number } {
+  const scale = Math.min(sourceWidth / width, sourceHeight / height);
+  const sw = width * scale;
+  const sh = height * scale;
+  return { sx: (sourceWidth - sw) / 2, sy: (sourceHeight - sh) / 2, sw, sh };
+}
+
+/**
+ * Decodes images in a browser (or a worker) with its own codecs, centre-cropped to the target's
+ * aspect ratio and scaled to `width × height`, as `ImageData` ready for `imagesToDataset`. Colours
+ * are kept as stored (no colour-space conversion, alpha not premultiplied), so a lossless PNG of
+ * a dataset image comes back with the same bytes. Needs `createImageBitmap` and `OffscreenCanvas`
+ * (every current browser, in pages and workers); in Node use `loadImages` of `@selfsup/datasets`.
+ */
+export async function decodeImages(sources: readonly BrowserImageSource[], options: DecodeImagesOptions): Promise<ImageData[]> {
+  const { width, height = width } = options;
+  if (![width, height].every((n) => Number.isInteger(n) && n > 0)) {
+    throw new ArgumentError({ code: 'DATA_BAD_SIZE', problem: `decodeImages() size ${width}×${height}`, fix: 'pass a positive integer width (and height), e.g. { width: 32 }' });
+  }
+  if (typeof createImageBitmap !== 'function' || typeof OffscreenCanvas !== 'function') {
+    throw new ArgumentError({
+      code: 'DATA_NO_BROWSER',
+      problem: 'decodeImages() needs createImageBitmap and OffscreenCanvas, which this runtime lacks',
+      fix: "call it in a browser page or worker; in Node use loadImages() of '@selfsup/datasets'",
+    });
+  }
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  if (context == null) throw new ArgumentError({ code: 'DATA_NO_BROWSER', problem: 'OffscreenCanvas has no 2d context here', fix: 'use a browser with OffscreenCanvas 2d support' });
+  const images: ImageData[] = [];
+  for (const [i, source] of sources.entries()) {
+    let bitmap: ImageBitmap;
+    try {
+      bitmap = await createImageBitmap(source, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    } catch (error) {
+      const name = (source as { name?: string }).name ?? `image ${i}`;
+      throw new ArgumentError({
+        code: 'DATA_BAD_IMAGE',
+        problem: `${name} could not be decoded (${error instanceof Error ? error.message : String(error)})`,
+        fix: 'pass PNG, JPEG, WebP, GIF or BMP files, or drop the ones that are not images',
+      });
+    }
+    const { sx, sy, sw, sh } = centerCrop(bitmap.width, bitmap.height, width, height);
+    context.clearRect(0, 0, width, height);
+    context.drawImage(bitmap, sx, sy, sw, sh, 0, 0, width, height);
+    bitmap.close();
+    images.push(context.getImageData(0, 0, width, height));
+  }
+  return images;
+}
