@@ -54,8 +54,8 @@ self.onmessage = async ({ data }: MessageEvent<ToWorker>) => {
 
 /**
  * The backend the page asked for. wasm gets selfsup's training kernels (stock tfjs-wasm cannot
- * differentiate a convolution) and one thread per core where the page is cross-origin isolated;
- * a software WebGPU adapter is accepted only when named, as `auto` never picks one.
+ * differentiate a convolution) and threads where the page is cross-origin isolated; a software
+ * WebGPU adapter is accepted only when named, as `auto` never picks one.
  */
 async function setUpBackend(choice: BackendChoice): Promise<BackendSelection> {
   if (backend) {
@@ -94,9 +94,9 @@ async function knn(backbone: BuiltBackbone, bank: ImageDataset, queries: ImageDa
 }
 
 /**
- * InfoNCE on one fixed batch of gallery images with fixed views, which training never sees:
- * a loss curve without the step-to-step noise of new batches. Batch statistics as in training;
- * running statistics are left alone.
+ * InfoNCE on one fixed batch of gallery images with fixed views (on CIFAR-10, test images that
+ * training never sees): a loss without the step-to-step noise of new batches. Batch statistics
+ * as in training; running statistics are left alone.
  */
 async function heldOutLoss(backbone: BuiltBackbone, head: ProjectionHead, views: ReturnType<typeof twoViews>, gallery: ImageDataset): Promise<number> {
   const rows = Int32Array.from({ length: Math.min(HELD_OUT_IMAGES, gallery.size) }, (_, i) => i);
