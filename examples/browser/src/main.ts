@@ -7,22 +7,7 @@
 import { decodeImages, imagesToDataset } from '@selfsup/datasets/memory';
 import { curve } from './charts';
 import { CLASS_COLORS, drawScatter, imageCanvas } from './pictures';
-import type { BackendChoice, FromWorker, RawImages, Scheme, ToWorker } from './protocol';
-
-/** What the page did, for tests and the console: `window.selfsup`. */
-interface PageState {
-  state: 'loading' | 'ready' | 'training' | 'done' | 'error';
-  backend?: { name: string; detail: string };
-  steps: { step: number; loss: number; lr: number; viewsPerSecond: number }[];
-  knn: { step: number; accuracy: number }[];
-  heldOut: { step: number; loss: number }[];
-  errors: string[];
-  trained?: { steps: number; probe: number[] };
-  imported?: { probe: number[]; maxAbsDiff: number | null };
-  neighbours?: { row: number; rows: number[]; similarities: number[] };
-  userImages?: { count: number; firstPixels: number[] };
-  embeddingPoints?: number;
-}
+import type { BackendChoice, FromWorker, PageState, RawImages, Scheme, ToWorker } from './protocol';
 
 const page: PageState = { state: 'loading', steps: [], knn: [], heldOut: [], errors: [] };
 (window as unknown as { selfsup: PageState }).selfsup = page;

@@ -1,4 +1,4 @@
-/** Messages between the page (main thread) and the training worker. */
+/** Messages between the page (main thread) and the training worker, and the page's record. */
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 export type Scheme = 'joint' | 'parametric';
@@ -70,3 +70,18 @@ export type FromWorker =
 
 /** Gallery rows whose features the page compares after a download and reload. */
 export const PROBE_ROWS = 64;
+
+/** What the page did, for tests and the console: `window.selfsup`. */
+export interface PageState {
+  state: 'loading' | 'ready' | 'training' | 'done' | 'error';
+  backend?: { name: string; detail: string };
+  steps: { step: number; loss: number; lr: number; viewsPerSecond: number }[];
+  knn: { step: number; accuracy: number }[];
+  heldOut: { step: number; loss: number }[];
+  errors: string[];
+  trained?: { steps: number; probe: number[] };
+  imported?: { probe: number[]; maxAbsDiff: number | null };
+  neighbours?: { row: number; rows: number[]; similarities: number[] };
+  userImages?: { count: number; firstPixels: number[] };
+  embeddingPoints?: number;
+}

@@ -13,6 +13,7 @@ import { decodeSafetensors } from '@selfsup/core';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PageState } from '../src/protocol';
 // @ts-expect-error: plain .mjs scripts, typed by use
 import { build } from '../scripts/build.mjs';
 // @ts-expect-error: plain .mjs scripts, typed by use
@@ -24,20 +25,6 @@ import { startServer } from '../scripts/serve.mjs';
 
 if (!hasChromium) console.warn(`[skip] browser example test: ${CHROMIUM} not found. Install it with: apt-get install -y chromium (or set CHROMIUM_PATH).`);
 const SCREENSHOTS = resolve(__dirname, '../.cache');
-
-interface PageState {
-  state: string;
-  backend?: { name: string; detail: string };
-  steps: { step: number; loss: number; viewsPerSecond: number }[];
-  knn: { step: number; accuracy: number }[];
-  heldOut: { step: number; loss: number }[];
-  errors: string[];
-  trained?: { steps: number; probe: number[] };
-  imported?: { probe: number[]; maxAbsDiff: number | null };
-  neighbours?: { row: number; rows: number[]; similarities: number[] };
-  userImages?: { count: number; firstPixels: number[] };
-  embeddingPoints?: number;
-}
 
 let server: { url: string; close(): Promise<void> };
 let work: string;
