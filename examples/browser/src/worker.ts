@@ -120,6 +120,8 @@ async function train(request: TrainRequest): Promise<void> {
   const { steps, batchSize, seed, scheme } = request;
   const trainSet = toDataset(request.train);
   const gallery = request.test ? toDataset(request.test) : trainSet;
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps is ${steps}; train for a whole number of steps, 1 or more`);
+  if (!Number.isInteger(batchSize) || batchSize < 2) throw new Error(`images per step is ${batchSize}; use a whole number, 2 or more (each image gives two views)`);
   if (trainSet.size < batchSize) throw new Error(`${trainSet.size} training images for a batch of ${batchSize}; add images or lower the batch size`);
   const monitor = request.knnEvery > 0 && isLabelled(trainSet) && isLabelled(gallery) && gallery !== trainSet;
 
