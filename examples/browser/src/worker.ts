@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { simclrCifar, twoViews } from '@selfsup/augment';
 import { buildBackbone, exportTorchWeightsAsync, importTorchWeightsSync, smallConvnet, type BackboneSpec, type BuiltBackbone } from '@selfsup/backbones';
 import { createRng, decodeSafetensors, useBackend, type BackendSelection } from '@selfsup/core';
+import { maxAbsDiff } from '@selfsup/core/testing';
 import { epochOrder, ImageDataset } from '@selfsup/datasets/memory';
 import { embed, knnAccuracy } from '@selfsup/eval';
 import { contrastiveStep, infoNCE, joint, mlpHead, parametric, type ProjectionHead } from '@selfsup/losses';
@@ -184,13 +185,17 @@ async function train(request: TrainRequest): Promise<void> {
 
 /**
  * Keeps the backbone for search and export, with its gallery features, and posts their UMAP.
- * `probe`: the features to compare a reloaded backbone with (default: this backbone's own).
+ * Returns this backbone's features of the first gallery rows; the session keeps `probe` (the
+ * features to compare a reloaded backbone with) when given, else those.
  */
-async function startSession(backbone: BuiltBackbone, gallery: ImageDataset, probe?: Float32Array): Promise<void> {
+async function startSession(backbone: BuiltBackbone, gallery: ImageDataset, probe?: Float32Array): Promise<Float32Array> {
   const raw = await features(backbone, gallery);
   const galleryFeatures = tf.tidy(() => tf.div(raw, tf.maximum(tf.norm(raw, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D);
+  const firstRows = tf.slice(raw, [0, 0], [Math.min(PROBE_ROWS, gallery.size), -1]);
+  const ownProbe = (await firstRows.data()) as Float32Array;
+  firstRows.dispose();
   const previous = session;
-  session = { backbone, gallery, galleryFeatures, probe: probe ?? ((await tf.slice(raw, [0, 0], [Math.min(PROBE_ROWS, gallery.size), -1]).data()) as Float32Array) };
+  session = { backbone, gallery, galleryFeatures, probe: probe ?? ownProbe };
   if (previous) {
     previous.galleryFeatures.dispose();
     if (previous.backbone !== backbone) previous.backbone.dispose();
@@ -198,6 +203,7 @@ async function startSession(backbone: BuiltBackbone, gallery: ImageDataset, prob
   post({ type: 'status', text: 'embedding the gallery in 2-D (UMAP)…' });
   post({ type: 'embedding', points: await umap2d(await raw.array(), gallery) });
   raw.dispose();
+  return ownProbe;
 }
 
 async function umap2d(rows: number[][], gallery: ImageDataset): Promise<EmbeddingPoint[]> {
@@ -245,13 +251,6 @@ async function importBackbone(request: ImportRequest): Promise<void> {
   // Another seed than training's: equal features afterwards come from the file, not the init.
   const backbone = buildBackbone(JSON.parse(specText) as BackboneSpec, { rng: createRng(987654321) });
   importTorchWeightsSync(backbone, request.bytes, {}, 'the loaded file');
-  const probeRows = { size: Math.min(PROBE_ROWS, gallery.size), toBatch: (rows: ArrayLike<number>) => gallery.toBatch(rows) };
-  const { data: probe } = await embed(backbone, probeRows, { batchSize: EMBED_BATCH });
-  let maxAbsDiff: number | null = null;
-  if (trainedProbe) {
-    maxAbsDiff = 0;
-    for (let i = 0; i < probe.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(probe[i] - trainedProbe[i]));
-  }
-  await startSession(backbone, gallery, trainedProbe);
-  post({ type: 'imported', probe, maxAbsDiff });
+  const probe = await startSession(backbone, gallery, trainedProbe);
+  post({ type: 'imported', probe, maxAbsDiff: trainedProbe ? maxAbsDiff(probe, trainedProbe) : null });
 }

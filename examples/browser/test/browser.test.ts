@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeSafetensors } from '@selfsup/core';
+import { maxAbsDiff } from '@selfsup/core/testing';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,7 +111,7 @@ async function trainAndUse(browser: Browser, backend: 'wasm' | 'webgpu', query: 
   const { imported, trained: trainedProbe } = await state(page);
   const probe = trainedProbe!.probe;
   expect(imported!.probe).toHaveLength(probe.length);
-  const diff = Math.max(...imported!.probe.map((v, i) => Math.abs(v - probe[i])));
+  const diff = maxAbsDiff(imported!.probe, probe);
   expect(diff).toBeLessThanOrEqual(1e-6);
   expect(imported!.maxAbsDiff).toBeLessThanOrEqual(1e-6);
 
