@@ -4,9 +4,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { setupWasmTraining } from '@selfsup/wasm-kernels/node';
+import { useBackend } from '@selfsup/core';
+
+const BACKENDS = ['wasm', 'cpu', 'webgpu'] as const;
 
 export interface BenchArgs {
-  backend: 'wasm' | 'cpu';
+  backend: (typeof BACKENDS)[number];
   batch: number;
   chunk: number;
   steps: number;
@@ -29,8 +32,8 @@ export function parseBenchArgs(defaults: Partial<BenchArgs> = {}): BenchArgs {
       profile: { type: 'boolean', default: false },
     },
   });
-  const backend = values.backend;
-  if (backend !== 'wasm' && backend !== 'cpu') throw new Error(`--backend ${backend}: use wasm or cpu`);
+  const backend = values.backend as BenchArgs['backend'];
+  if (!BACKENDS.includes(backend)) throw new Error(`--backend ${backend}: use ${BACKENDS.join(', ')}`);
   return {
     backend,
     batch: Number(values.batch),
@@ -48,6 +51,10 @@ export async function activate(args: BenchArgs): Promise<string> {
   if (args.backend === 'wasm') {
     const { threads } = await setupWasmTraining({ threads: args.threads });
     return `wasm (threaded SIMD, ${threads} thread${threads === 1 ? '' : 's'}, @selfsup/wasm-kernels)`;
+  }
+  if (args.backend === 'webgpu') {
+    // A software adapter (lavapipe, SwiftShader) is slow but real WebGPU: fine for measuring kernels.
+    return `webgpu (${(await useBackend('webgpu', { allowSoftwareAdapter: true })).reason})`;
   }
   await tf.setBackend('cpu');
   return 'cpu';
@@ -74,8 +81,11 @@ export function randomViews(rows: number, seed: number): tf.Tensor4D {
   return tf.randomUniform([rows, 32, 32, 3], 0, 1, 'float32', seed) as tf.Tensor4D;
 }
 
-/** Per-kernel time of one call of `f` (kernels nested in our gradient kernels are listed too). */
-export async function profileKernels(f: () => tf.TensorContainer): Promise<string[]> {
+/**
+ * Per-kernel time of one call of `f`, the `top` slowest kernels (kernels nested in our gradient
+ * kernels are listed too). On webgpu the times come from timestamp queries, one pass per kernel.
+ */
+export async function profileKernels(f: () => tf.TensorContainer, top = 15): Promise<string[]> {
   const info = await tf.profile(() => f());
   const byName = new Map<string, { ms: number; calls: number }>();
   for (const k of info.kernels) {
@@ -87,6 +97,6 @@ export async function profileKernels(f: () => tf.TensorContainer): Promise<strin
   }
   return [...byName.entries()]
     .sort((a, b) => b[1].ms - a[1].ms)
-    .slice(0, 15)
+    .slice(0, top)
     .map(([name, e]) => `  ${name.padEnd(24)} ${e.ms.toFixed(0).padStart(7)} ms  ${e.calls} calls`);
 }

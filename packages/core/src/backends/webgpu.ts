@@ -49,6 +49,23 @@ async function linuxHasGpuDevice(): Promise<boolean> {
   return fs.readdirSync('/dev').some((name) => /^nvidia\d+$/.test(name));
 }
 
+/**
+ * tfjs' stock webgpu convolution kernels train slowly (the filter gradient loops over the whole
+ * batch per filter element). `@selfsup/webgpu-kernels`, when installed, replaces them.
+ */
+async function registerKernels(): Promise<string> {
+  let kernels: { registerWebGPUTrainingKernels(): string[] };
+  try {
+    kernels = (await importOptional('@selfsup/webgpu-kernels')) as typeof kernels;
+  } catch (error) {
+    if (error instanceof BackendUnavailable && error.install) {
+      return isNode ? "tfjs' stock kernels (npm install @selfsup/webgpu-kernels to train faster)" : "tfjs' stock kernels";
+    }
+    throw error;
+  }
+  return `training kernels from @selfsup/webgpu-kernels (${kernels.registerWebGPUTrainingKernels().length})`;
+}
+
 function describe(info: AdapterInfoLike): string {
   return [info.vendor, info.architecture, info.device, info.description]
     .filter((part) => part != null && part !== '')
@@ -78,7 +95,8 @@ export const webgpuLoader: BackendLoader = {
       );
     }
     await ensureRegistered('webgpu', '@tensorflow/tfjs-backend-webgpu');
+    const kernels = await registerKernels();
     await activate('webgpu');
-    return { tfBackend: 'webgpu', detail: `${software ? 'software adapter' : 'adapter'} ${name}` };
+    return { tfBackend: 'webgpu', detail: `${software ? 'software adapter' : 'adapter'} ${name}, ${kernels}` };
   },
 };
