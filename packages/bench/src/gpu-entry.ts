@@ -9,13 +9,23 @@
  *
  * With $OUT set (the device tool), the summary is also written to $OUT/gpu-bench.json.
  */
-import '@tensorflow/tfjs-backend-webgpu'; // bundled: core's optional import would look for it at run time
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@selfsup/core';
+import { registerWebGPUTrainingKernels } from '@selfsup/webgpu-kernels';
+import { create, globals } from 'webgpu';
 import { benchSimclrStep } from './simclr-step';
+
+// tfjs-backend-webgpu registers itself only if navigator.gpu exists when it is first imported,
+// and in this bundle it must be imported here (core's optional import would look for it on disk).
+Object.assign(globalThis, globals);
+const g = globalThis as { navigator?: object };
+g.navigator ??= {};
+Object.defineProperty(g.navigator, 'gpu', { value: create([]), configurable: true });
+await import('@tensorflow/tfjs-backend-webgpu');
+registerWebGPUTrainingKernels(); // core cannot import the package from inside a bundle
 
 const { values } = parseArgs({
   options: {

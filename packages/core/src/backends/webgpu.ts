@@ -59,6 +59,9 @@ async function registerKernels(): Promise<string> {
     kernels = (await importOptional('@selfsup/webgpu-kernels')) as typeof kernels;
   } catch (error) {
     if (error instanceof BackendUnavailable && error.install) {
+      if ((globalThis as Record<symbol, unknown>)[Symbol.for('@selfsup/webgpu-kernels registered')] === true) {
+        return 'training kernels from @selfsup/webgpu-kernels (registered before useBackend)';
+      }
       return isNode ? "tfjs' stock kernels (npm install @selfsup/webgpu-kernels to train faster)" : "tfjs' stock kernels";
     }
     throw error;

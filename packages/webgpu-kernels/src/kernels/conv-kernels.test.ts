@@ -89,6 +89,10 @@ for (const batch of [1, 64]) {
 }
 
 describe.skipIf(!gpu.ok)('webgpu GEMM kernels match the cpu backend within 1e-4 relative', () => {
+  it("are what useBackend('webgpu') registers when the package is installed", () => {
+    expect(gpu.ok && gpu.adapter).toMatch(/training kernels from @selfsup\/webgpu-kernels \(3\)/);
+  });
+
   const cases: Case[] = [
     ...resnet18,
     ...random,
