@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { useBackend } from '@selfsup/core';
+import { relativeError } from '@selfsup/core/testing';
 import { registerWebGPUTrainingKernels, useStockWebGPUKernels } from '@selfsup/webgpu-kernels';
 
 const { values } = parseArgs({ options: { batch: { type: 'string', default: '32' } } });
@@ -33,16 +34,6 @@ async function timed(f: () => tf.Tensor): Promise<[number, Float32Array]> {
   return [performance.now() - t, data];
 }
 
-function relativeDifference(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
-
 const totals = { stock: [0, 0, 0], selfsup: [0, 0, 0] };
 console.log(`batch ${batch}; per op: stock ms → selfsup ms (speedup, selfsup GFLOP/s, max rel. difference)`);
 for (const [size, ci, co, k, stride] of LAYERS) {
@@ -64,7 +55,7 @@ for (const [size, ci, co, k, stride] of LAYERS) {
     const [oursMs, ours] = await timed(op);
     totals.stock[i] += stockMs;
     totals.selfsup[i] += oursMs;
-    cells.push(`${OPS[i]} ${stockMs.toFixed(0)} → ${oursMs.toFixed(0)} ms (${(stockMs / oursMs).toFixed(1)}×, ${(flops / oursMs / 1e6).toFixed(1)} GFLOP/s, ${relativeDifference(ours, stock).toExponential(1)})`);
+    cells.push(`${OPS[i]} ${stockMs.toFixed(0)} → ${oursMs.toFixed(0)} ms (${(stockMs / oursMs).toFixed(1)}×, ${(flops / oursMs / 1e6).toFixed(1)} GFLOP/s, ${relativeError(ours, stock).toExponential(1)})`);
   }
   console.log(`${size}×${size}×${ci} → ${co}, ${k}×${k}, stride ${stride}:\n  ${cells.join('\n  ')}`);
   tf.dispose([x, w, y, dy]);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { expectClose, expectNoTensorLeak, maxAbsDiff, relativeError } from './testing';
+import { createRng } from './rng';
+import { expectClose, expectNoTensorLeak, maxAbsDiff, randomValues, relativeError, resultsOn } from './testing';
 import { describeOnBackends } from './vitest';
 
 describe('expectNoTensorLeak', () => {
@@ -36,6 +37,31 @@ describe('expectClose, relativeError, maxAbsDiff', () => {
     expect(() => expectClose([NaN, 1], [0, 1])).toThrow(/worst at \[0\]: NaN vs 0/);
     expect(() => maxAbsDiff([1], [1, 2])).toThrow(/1 values against 2/);
     t.dispose();
+  });
+});
+
+describe('randomValues, resultsOn', () => {
+  it('draw the same values in [−1, 1) for the same seed, and others for another', () => {
+    const a = randomValues(1000, createRng(5));
+    expect(Array.from(randomValues(1000, createRng(5)))).toEqual(Array.from(a));
+    expect(maxAbsDiff(randomValues(1000, createRng(6)), a)).toBeGreaterThan(0.5);
+    expect(Math.min(...a)).toBeGreaterThanOrEqual(-1);
+    expect(Math.max(...a)).toBeLessThan(1);
+    expect(Math.min(...a)).toBeLessThan(-0.9); // spread over the range, not a constant
+  });
+
+  it('run a computation on the named backend and return plain arrays, tensors disposed', async () => {
+    const before = tf.memory().numTensors;
+    const [sum, doubled] = await resultsOn('cpu', () =>
+      tf.tidy(() => {
+        const x = tf.tensor1d([1, 2, 3]);
+        return [tf.sum(x), tf.mul(x, 2)];
+      }),
+    );
+    expect(tf.getBackend()).toBe('cpu');
+    expect(Array.from(sum)).toEqual([6]);
+    expect(Array.from(doubled)).toEqual([2, 4, 6]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from './rng';
 
 export interface TensorLeakOptions {
   /** Calls before counting, so that lazily created tensors (optimizer slots, caches) exist. */
@@ -84,4 +85,23 @@ export function expectClose(actual: Values, expected: Values, { relative = 1e-5,
     `expected values close to the reference (relative ${relative}${absolute ? ` or absolute ${absolute}` : ''}): ` +
       `worst at [${worst}]: ${a[worst]} vs ${b[worst]}, max abs error ${diff}, relative ${relativeError(a, b)}`,
   );
+}
+
+/** `size` values in [−1, 1) from the selfsup RNG: the same numbers on every backend and run. */
+export function randomValues(size: number, rng: Rng): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = rng.uniform(-1, 1);
+  return out;
+}
+
+/**
+ * Runs `fn` on `backend` (made current first) and returns its results as plain arrays, the
+ * tensors disposed: the way to compare one computation across backends.
+ */
+export async function resultsOn(backend: string, fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const outs = fn();
+  const data = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
+  outs.forEach((t) => t.dispose());
+  return data;
 }

@@ -16,12 +16,3 @@ export async function startWebGPU(): Promise<{ ok: true; adapter: string } | { o
     return { ok: false, why: error instanceof Error ? error.message.split('\n')[0] : String(error) };
   }
 }
-
-/** Runs `fn` on `backend` and returns its results as plain arrays (tensors disposed). */
-export async function on(backend: 'cpu' | 'webgpu' | 'wasm', fn: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const outs = fn();
-  const data = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
-  outs.forEach((t) => t.dispose());
-  return data;
-}

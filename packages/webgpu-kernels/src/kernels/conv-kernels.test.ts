@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, type Rng } from '@selfsup/core';
-import { relativeError } from '@selfsup/core/testing';
+import { createRng } from '@selfsup/core';
+import { randomValues as values, relativeError, resultsOn as on } from '@selfsup/core/testing';
 import { describe, expect, it } from 'vitest';
-import { on, startWebGPU } from '../../test/webgpu';
+import { startWebGPU } from '../../test/webgpu';
 import { registerWebGPUTrainingKernels } from '../register';
 
 const gpu = await startWebGPU();
@@ -17,12 +17,6 @@ interface Case {
   kernel: [number, number];
   stride: number;
   pad: Pad;
-}
-
-function values(size: number, rng: Rng): Float32Array {
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = rng.uniform(-1, 1);
-  return out;
 }
 
 /** y = conv2d(x, w) and the gradients of Σ y ⊙ g: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter. */
