@@ -1,4 +1,5 @@
-import { activate, ensureRegistered, firstLine, importOptional, isNode } from './import-optional';
+import * as tf from '@tensorflow/tfjs-core';
+import { activate, firstLine, importOptional, isNode } from './import-optional';
 import { type BackendLoader, BackendUnavailable } from './types';
 
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|microsoft basic render|warp/i;
@@ -6,6 +7,54 @@ const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|microsoft basic render|w
 /** The slice of the WebGPU API this loader touches (no dependency on @webgpu/types). */
 interface GpuLike {
   requestAdapter(options?: { powerPreference?: string }): Promise<object | null>;
+}
+
+interface AdapterLike {
+  features: { has(name: string): boolean };
+  limits: Record<string, number>;
+  info?: unknown;
+  requestDevice(descriptor: { requiredFeatures: string[]; requiredLimits: Record<string, number> }): Promise<unknown>;
+}
+
+/** The limits tfjs-backend-webgpu's own factory raises to the adapter's (its base.ts). */
+const RAISED_LIMITS = [
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeInvocationsPerWorkgroup',
+];
+
+/**
+ * tfjs-backend-webgpu registers its backend when first imported, but only if `navigator.gpu`
+ * exists at that moment. In Node that is only once Dawn is set up here, so an app's own
+ * `import '@tensorflow/tfjs-backend-webgpu'` at the top of a file registers nothing (its kernels
+ * are registered all the same). Then this registers the factory tfjs would have, on `gpu`.
+ */
+async function registerWebGPUBackend(gpu: GpuLike): Promise<void> {
+  if (tf.findBackendFactory('webgpu') != null) return;
+  const webgpu = (await importOptional('@tensorflow/tfjs-backend-webgpu')) as {
+    WebGPUBackend?: new (device: unknown, adapterInfo?: unknown) => tf.KernelBackend;
+  };
+  if (tf.findBackendFactory('webgpu') != null) return; // this import was the first: it registered
+  if (webgpu.WebGPUBackend === undefined || tf.getKernel('Conv2D', 'webgpu') === undefined) {
+    throw new BackendUnavailable(
+      '@tensorflow/tfjs-backend-webgpu loaded but registered with another copy of @tensorflow/tfjs-core ' +
+        '(install the same version of both so that one copy is shared)',
+    );
+  }
+  const Backend = webgpu.WebGPUBackend;
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as AdapterLike;
+      const requiredFeatures = ['timestamp-query', 'bgra8unorm-storage'].filter((f) => adapter.features.has(f));
+      const requiredLimits = Object.fromEntries(RAISED_LIMITS.map((name) => [name, adapter.limits[name]]));
+      return new Backend(await adapter.requestDevice({ requiredFeatures, requiredLimits }), adapter.info);
+    },
+    3,
+  );
 }
 
 interface AdapterInfoLike {
@@ -97,7 +146,7 @@ export const webgpuLoader: BackendLoader = {
         `only a software adapter (${name}), slower than wasm; pass { allowSoftwareAdapter: true } to use it`,
       );
     }
-    await ensureRegistered('webgpu', '@tensorflow/tfjs-backend-webgpu');
+    await registerWebGPUBackend(gpu);
     const kernels = await registerKernels();
     await activate('webgpu');
     return { tfBackend: 'webgpu', detail: `${software ? 'software adapter' : 'adapter'} ${name}, ${kernels}` };
