@@ -31,12 +31,15 @@ export async function importOptional(packageName: string): Promise<unknown> {
 export async function ensureRegistered(tfBackend: string, packageName: string): Promise<void> {
   if (tf.findBackendFactory(tfBackend) != null) return;
   await importOptional(packageName);
-  if (tf.findBackendFactory(tfBackend) == null) {
-    throw new BackendUnavailable(
-      `${packageName} loaded but registered with another copy of @tensorflow/tfjs-core ` +
-        `(install the same version of both so that one copy is shared)`,
-    );
-  }
+  if (tf.findBackendFactory(tfBackend) == null) throw registeredElsewhere(packageName);
+}
+
+/** A backend package that loaded but put what it registers into another copy of tfjs-core. */
+export function registeredElsewhere(packageName: string): BackendUnavailable {
+  return new BackendUnavailable(
+    `${packageName} loaded but registered with another copy of @tensorflow/tfjs-core ` +
+      `(install the same version of both so that one copy is shared)`,
+  );
 }
 
 /** Makes `tfBackend` current and checks that tfjs did not silently fall back to another one. */

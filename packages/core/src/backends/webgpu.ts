@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activate, firstLine, importOptional, isNode } from './import-optional';
+import { activate, firstLine, importOptional, isNode, registeredElsewhere } from './import-optional';
 import { type BackendLoader, BackendUnavailable } from './types';
 
 const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|microsoft basic render|warp/i;
@@ -39,10 +39,7 @@ async function registerWebGPUBackend(gpu: GpuLike): Promise<void> {
   };
   if (tf.findBackendFactory('webgpu') != null) return; // this import was the first: it registered
   if (webgpu.WebGPUBackend === undefined || tf.getKernel('Conv2D', 'webgpu') === undefined) {
-    throw new BackendUnavailable(
-      '@tensorflow/tfjs-backend-webgpu loaded but registered with another copy of @tensorflow/tfjs-core ' +
-        '(install the same version of both so that one copy is shared)',
-    );
+    throw registeredElsewhere('@tensorflow/tfjs-backend-webgpu');
   }
   const Backend = webgpu.WebGPUBackend;
   tf.registerBackend(
